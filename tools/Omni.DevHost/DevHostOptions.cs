@@ -1,0 +1,42 @@
+namespace Omni.DevHost;
+
+/// <summary>What the DevHost runs and where. Every path may be relative to the current directory.</summary>
+public sealed record DevHostOptions
+{
+    /// <summary>The function app folder: host.json, the function folders and the handler executable.</summary>
+    public required string AppRoot { get; init; }
+
+    /// <summary>Port for the functions' HTTP routes, the Service Bus REST endpoint and the DevHost's own API; 0 picks a free one.</summary>
+    public int Port { get; init; } = 7071;
+
+    /// <summary>Azurite's Table port: an Azurite already listening there is used, otherwise one is started there. 0: a private in-memory Azurite on a free port.</summary>
+    public int AzuriteTablePort { get; init; } = Storage.Azurite.DefaultTablePort;
+
+    /// <summary>Where a started Azurite keeps its data (ignored for the in-memory one).</summary>
+    public string? AzuriteLocation { get; init; }
+
+    /// <summary>A Table Storage connection string to use instead of Azurite (no Azurite is started).</summary>
+    public string? StorageConnectionString { get; init; }
+
+    /// <summary>infra/queues.json: the queues and their settings.</summary>
+    public string? QueuesFile { get; init; }
+
+    /// <summary>local.settings.json, as func start reads it.</summary>
+    public string? LocalSettingsFile { get; init; }
+
+    /// <summary>Environment variables for the handler that win over every other source.</summary>
+    public IReadOnlyDictionary<string, string> HandlerEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Finds the repository root (the folder with Omni.Functions.sln) above <paramref name="start"/>.</summary>
+    public static string? FindRepositoryRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Omni.Functions.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,192 @@
+using Omni.DevHost.Handler;
+using Omni.DevHost.Http;
+using Omni.DevHost.ServiceBus;
+using Omni.DevHost.Storage;
+using Omni.Hosting;
+
+namespace Omni.DevHost;
+
+/// <summary>
+/// The local stand-in for the Azure Functions host and Service Bus: one Kestrel on 127.0.0.1 serving the functions'
+/// HTTP routes (proxied to the handler), the Service Bus REST send endpoint, and <c>/_devhost/*</c> for inspection;
+/// the handler as a child process; queue deliveries to the trigger functions; Azurite for Table Storage.
+/// A development and test tool only: production runs on Azure Functions and Service Bus.
+/// </summary>
+public sealed class DevHostServer : IAsyncDisposable
+{
+    /// <summary>Reported in X-Azure-Functions-HostVersion, so a handler can tell the DevHost from the real host.</summary>
+    public const string HostVersion = "4.0.0.0-omni-devhost";
+
+    private readonly WebApplication _app;
+    private readonly Azurite? _azurite;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _dispatchers = [];
+    private readonly HttpClient _handlerClient;
+    private int _disposed;
+
+    private DevHostServer(WebApplication app, Azurite? azurite, FunctionAppManifest manifest, ServiceBusEmulator serviceBus,
+        HandlerProcess handler, HttpClient handlerClient, Uri baseAddress, string storageConnectionString)
+    {
+        _app = app;
+        _azurite = azurite;
+        Manifest = manifest;
+        ServiceBus = serviceBus;
+        Handler = handler;
+        _handlerClient = handlerClient;
+        BaseAddress = baseAddress;
+        StorageConnectionString = storageConnectionString;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public FunctionAppManifest Manifest { get; }
+
+    public ServiceBusEmulator ServiceBus { get; }
+
+    public HandlerProcess Handler { get; }
+
+    public string StorageConnectionString { get; }
+
+    public string ServiceBusConnectionString => ServiceBusEmulator.ConnectionString(BaseAddress);
+
+    /// <summary>Completes when the DevHost stops: Ctrl-C, SIGTERM, or a handler that keeps failing.</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public static async Task<DevHostServer> StartAsync(DevHostOptions options, Action<ILoggingBuilder>? configureLogging = null,
+        CancellationToken cancellationToken = default)
+    {
+        var manifest = FunctionAppManifest.Load(options.AppRoot);
+        var port = options.Port == 0 ? Azurite.FreeTcpPort() : options.Port;
+        var baseAddress = new Uri($"http://127.0.0.1:{port}/");
+
+        Azurite? azurite = null;
+        string storage;
+        if (options.StorageConnectionString is { Length: > 0 } configuredStorage)
+        {
+            storage = configuredStorage;
+        }
+        else
+        {
+            azurite = options.AzuriteTablePort == 0
+                ? await Azurite.StartInMemoryAsync(cancellationToken)
+                : await Azurite.EnsureRunningAsync(options.AzuriteTablePort, options.AzuriteLocation, cancellationToken);
+            storage = azurite.ConnectionString;
+        }
+
+        try
+        {
+            var triggers = manifest.Functions.Where(f => f.IsServiceBusTriggered).ToList();
+            var time = TimeProvider.System;
+            var serviceBus = new ServiceBusEmulator(QueueSettings.Load(options.QueuesFile, triggers.Select(f => f.Trigger.QueueName!)), time);
+
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.WebHost.UseUrls(baseAddress.ToString().TrimEnd('/'));
+            builder.Logging.ClearProviders();
+            if (configureLogging is null)
+            {
+                builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+                builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+                builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+            }
+            else
+            {
+                configureLogging(builder.Logging);
+            }
+            builder.Services.AddProblemDetails();
+
+            var handlerClient = new HttpClient(new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            }) { Timeout = Timeout.InfiniteTimeSpan };
+
+            var connectionNames = triggers.Select(f => f.Trigger.Connection ?? "ServiceBusConnection").Append("ServiceBusConnection").Distinct();
+            var defaults = connectionNames.ToDictionary(name => name, _ => ServiceBusEmulator.ConnectionString(baseAddress));
+            defaults["AzureWebJobsStorage"] = storage;
+            defaults["FUNCTIONS_WORKER_RUNTIME"] = "custom";
+
+            var app = builder.Build();
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Omni.DevHost");
+            var environment = HandlerEnvironment.Build(defaults, options.LocalSettingsFile, options.HandlerEnvironment, line => logger.LogInformation("{Line}", line));
+            var handler = new HandlerProcess(manifest, environment, app.Services.GetRequiredService<ILoggerFactory>(), reason =>
+            {
+                logger.LogCritical("{Reason}", reason);
+                app.Lifetime.StopApplication();
+            });
+            var proxy = new FunctionProxy(handler, handlerClient, app.Services.GetRequiredService<ILogger<FunctionProxy>>());
+
+            app.UseExceptionHandler();
+            proxy.Map(app, manifest, logger);
+            serviceBus.MapEndpoints(app);
+            app.MapGet("/_devhost", () => TypedResults.Ok(new
+            {
+                appRoot = manifest.Root,
+                functions = manifest.Functions.Select(f => new { f.Name, trigger = f.Trigger.Type, queue = f.Trigger.QueueName, route = f.Trigger.Route }),
+                queues = serviceBus.Queues.Select(q => q.Name),
+                handlerPid = handler.ProcessId,
+                azurite = azurite is null ? null : new { tablePort = azurite.TablePort, startedByDevHost = azurite.Owned },
+            })).ExcludeFromDescription();
+
+            var server = new DevHostServer(app, azurite, manifest, serviceBus, handler, handlerClient, baseAddress, storage);
+            app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                // Ctrl-C in a terminal reaches the handler too; it must not be restarted while everything stops.
+                handler.MarkStopping();
+                server._stopping.Cancel();
+            });
+            await app.StartAsync(cancellationToken);
+            try
+            {
+                await handler.StartAsync(cancellationToken);
+                foreach (var function in triggers)
+                {
+                    var dispatcher = new TriggerDispatcher(function, serviceBus.GetQueue(function.Trigger.QueueName!)!, handler, manifest.Host,
+                        handlerClient, time, app.Services.GetRequiredService<ILoggerFactory>());
+                    server._dispatchers.Add(Task.Run(() => dispatcher.RunAsync(server._stopping.Token), CancellationToken.None));
+                }
+                logger.LogInformation("DevHost listening on {Address}: {Count} functions from {AppRoot}", baseAddress, manifest.Functions.Count, manifest.Root);
+                return server;
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+        catch
+        {
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_dispatchers);
+        await Handler.DisposeAsync();
+        try
+        {
+            await _app.StopAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await _app.DisposeAsync();
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+        _handlerClient.Dispose();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,354 @@
+namespace Omni.DevHost.ServiceBus;
+
+/// <summary>A message as sent: what the Service Bus REST API accepts for one message.</summary>
+public sealed record IncomingMessage
+{
+    public required byte[] Body { get; init; }
+
+    public string? MessageId { get; init; }
+
+    public string? ContentType { get; init; }
+
+    public string? CorrelationId { get; init; }
+
+    public string? SessionId { get; init; }
+
+    public string? Subject { get; init; }
+
+    public string? ReplyTo { get; init; }
+
+    public string? To { get; init; }
+
+    public TimeSpan? TimeToLive { get; init; }
+
+    public DateTimeOffset? ScheduledEnqueueTime { get; init; }
+
+    public IReadOnlyDictionary<string, object?> ApplicationProperties { get; init; } = new Dictionary<string, object?>();
+}
+
+public enum MessageState
+{
+    Scheduled,
+    Active,
+    Locked,
+    Completed,
+    DeadLettered,
+}
+
+/// <summary>A message held by the emulator, with its broker state.</summary>
+public sealed class QueuedMessage
+{
+    internal QueuedMessage(IncomingMessage message, long sequenceNumber, DateTimeOffset enqueuedTime, DateTimeOffset visibleAt, DateTimeOffset expiresAt)
+    {
+        Message = message;
+        MessageId = message.MessageId ?? Guid.NewGuid().ToString("N");
+        SequenceNumber = sequenceNumber;
+        EnqueuedTime = enqueuedTime;
+        VisibleAt = visibleAt;
+        ExpiresAt = expiresAt;
+    }
+
+    public IncomingMessage Message { get; }
+
+    public string MessageId { get; }
+
+    public long SequenceNumber { get; }
+
+    public DateTimeOffset EnqueuedTime { get; }
+
+    public DateTimeOffset VisibleAt { get; }
+
+    public DateTimeOffset ExpiresAt { get; }
+
+    public MessageState State { get; internal set; }
+
+    public int DeliveryCount { get; internal set; }
+
+    public Guid LockToken { get; internal set; }
+
+    public string? DeadLetterReason { get; internal set; }
+
+    public string? DeadLetterErrorDescription { get; internal set; }
+
+    /// <summary>Why each failed delivery failed, in order.</summary>
+    public List<string> Failures { get; } = [];
+}
+
+public enum EnqueueOutcome
+{
+    Accepted,
+    /// <summary>Same MessageId inside the duplicate-detection window: acknowledged like Service Bus does, and dropped.</summary>
+    Duplicate,
+}
+
+/// <summary>
+/// One queue with peek-lock semantics: a locked message is invisible to other receivers; complete removes it;
+/// abandon makes it visible again with DeliveryCount+1 on the next lock; the delivery that reaches MaxDeliveryCount
+/// and fails dead-letters it; expired messages are dead-lettered (or dropped) instead of delivered.
+/// </summary>
+public sealed class EmulatedQueue
+{
+    private const int CompletedHistory = 10_000;
+
+    private readonly object _gate = new();
+    private readonly TimeProvider _time;
+    private readonly List<QueuedMessage> _pending = [];
+    private readonly List<QueuedMessage> _deadLetters = [];
+    private readonly Queue<QueuedMessage> _completed = new();
+    private readonly Dictionary<string, DateTimeOffset> _recentIds = new(StringComparer.Ordinal);
+    private TaskCompletionSource _changed = NewSignal();
+    private long _sequence;
+    private long _completedCount;
+    private long _duplicateCount;
+
+    public EmulatedQueue(QueueSettings settings, TimeProvider time)
+    {
+        Settings = settings;
+        _time = time;
+    }
+
+    public QueueSettings Settings { get; }
+
+    public string Name => Settings.Name;
+
+    public long CompletedCount { get { lock (_gate) { return _completedCount; } } }
+
+    public long DuplicateCount { get { lock (_gate) { return _duplicateCount; } } }
+
+    public EnqueueOutcome Enqueue(IncomingMessage message)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            if (message.MessageId is { } id)
+            {
+                PruneRecentIds(now);
+                if (_recentIds.TryGetValue(id, out var seen) && now - seen < Settings.DuplicateDetectionWindow)
+                {
+                    _duplicateCount++;
+                    return EnqueueOutcome.Duplicate;
+                }
+                _recentIds[id] = now;
+            }
+            var ttl = message.TimeToLive is { } requested && requested < Settings.DefaultMessageTimeToLive
+                ? requested
+                : Settings.DefaultMessageTimeToLive;
+            var visibleAt = message.ScheduledEnqueueTime is { } scheduled && scheduled > now ? scheduled : now;
+            var queued = new QueuedMessage(message, ++_sequence, now, visibleAt, visibleAt + ttl)
+            {
+                State = visibleAt > now ? MessageState.Scheduled : MessageState.Active,
+            };
+            _pending.Add(queued);
+            Pulse();
+            return EnqueueOutcome.Accepted;
+        }
+    }
+
+    /// <summary>Locks the oldest visible message for delivery, if any.</summary>
+    public bool TryLock(out QueuedMessage message)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            foreach (var candidate in _pending)
+            {
+                if (candidate.State == MessageState.Locked || candidate.VisibleAt > now)
+                {
+                    continue;
+                }
+                if (candidate.ExpiresAt <= now)
+                {
+                    continue; // handled below, outside the enumeration
+                }
+                candidate.State = MessageState.Locked;
+                candidate.DeliveryCount++;
+                candidate.LockToken = Guid.NewGuid();
+                message = candidate;
+                return true;
+            }
+            ExpireDue(now);
+            message = null!;
+            return false;
+        }
+    }
+
+    public void Complete(QueuedMessage message)
+    {
+        lock (_gate)
+        {
+            EnsureLocked(message);
+            _pending.Remove(message);
+            message.State = MessageState.Completed;
+            _completedCount++;
+            _completed.Enqueue(message);
+            if (_completed.Count > CompletedHistory)
+            {
+                _completed.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>Releases the lock after a failed delivery; dead-letters once MaxDeliveryCount deliveries have failed.</summary>
+    public void Abandon(QueuedMessage message, string failure)
+    {
+        lock (_gate)
+        {
+            EnsureLocked(message);
+            message.Failures.Add(failure);
+            if (message.DeliveryCount >= Settings.MaxDeliveryCount)
+            {
+                DeadLetter(message, "MaxDeliveryCountExceeded",
+                    $"Message could not be consumed after {Settings.MaxDeliveryCount} delivery attempts. Last failure: {failure}");
+            }
+            else
+            {
+                message.State = MessageState.Active;
+            }
+            Pulse();
+        }
+    }
+
+    /// <summary>Completes when the queue may have a message to lock, or after <paramref name="timeout"/>.</summary>
+    public Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task signal;
+        lock (_gate)
+        {
+            signal = _changed.Task;
+        }
+        return Task.WhenAny(signal, Task.Delay(timeout, _time, cancellationToken));
+    }
+
+    /// <summary>How long until the next scheduled or expiring message needs attention (null: nothing pending).</summary>
+    public TimeSpan? NextDueIn()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            DateTimeOffset? next = null;
+            foreach (var m in _pending)
+            {
+                if (m.State == MessageState.Locked)
+                {
+                    continue;
+                }
+                var due = m.VisibleAt > now ? m.VisibleAt : m.ExpiresAt;
+                next = next is null || due < next ? due : next;
+            }
+            return next is { } n ? (n > now ? n - now : TimeSpan.Zero) : null;
+        }
+    }
+
+    public QueueSnapshot Snapshot(bool includeBodies)
+    {
+        lock (_gate)
+        {
+            ExpireDue(_time.GetUtcNow());
+            return new QueueSnapshot(
+                Name,
+                Settings.MaxDeliveryCount,
+                Active: _pending.Count(m => m.State == MessageState.Active),
+                Scheduled: _pending.Count(m => m.State == MessageState.Scheduled),
+                Locked: _pending.Count(m => m.State == MessageState.Locked),
+                Completed: _completedCount,
+                DeadLettered: _deadLetters.Count,
+                Duplicates: _duplicateCount,
+                Messages: _pending.Select(m => MessageSnapshot.Of(m, includeBodies)).ToList(),
+                DeadLetters: _deadLetters.Select(m => MessageSnapshot.Of(m, includeBodies)).ToList(),
+                RecentlyCompleted: _completed.Reverse().Take(100).Select(m => MessageSnapshot.Of(m, includeBodies)).ToList());
+        }
+    }
+
+    private void ExpireDue(DateTimeOffset now)
+    {
+        foreach (var expired in _pending.Where(m => m.State != MessageState.Locked && m.ExpiresAt <= now).ToList())
+        {
+            if (Settings.DeadLetteringOnMessageExpiration)
+            {
+                DeadLetter(expired, "TTLExpiredException", "The message expired and was dead lettered.");
+            }
+            else
+            {
+                _pending.Remove(expired);
+                expired.State = MessageState.Completed;
+            }
+        }
+        foreach (var scheduled in _pending.Where(m => m.State == MessageState.Scheduled && m.VisibleAt <= now))
+        {
+            scheduled.State = MessageState.Active;
+        }
+    }
+
+    private void DeadLetter(QueuedMessage message, string reason, string description)
+    {
+        _pending.Remove(message);
+        message.State = MessageState.DeadLettered;
+        message.DeadLetterReason = reason;
+        message.DeadLetterErrorDescription = description;
+        _deadLetters.Add(message);
+    }
+
+    private void PruneRecentIds(DateTimeOffset now)
+    {
+        if (_recentIds.Count < 1024)
+        {
+            return;
+        }
+        foreach (var stale in _recentIds.Where(p => now - p.Value > Settings.DuplicateDetectionWindow).Select(p => p.Key).ToList())
+        {
+            _recentIds.Remove(stale);
+        }
+    }
+
+    private void EnsureLocked(QueuedMessage message)
+    {
+        if (message.State != MessageState.Locked)
+        {
+            throw new InvalidOperationException($"Message {message.MessageId} is {message.State}, not locked.");
+        }
+    }
+
+    private void Pulse()
+    {
+        var signal = _changed;
+        _changed = NewSignal();
+        signal.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+public sealed record QueueSnapshot(
+    string Name,
+    int MaxDeliveryCount,
+    int Active,
+    int Scheduled,
+    int Locked,
+    long Completed,
+    int DeadLettered,
+    long Duplicates,
+    IReadOnlyList<MessageSnapshot> Messages,
+    IReadOnlyList<MessageSnapshot> DeadLetters,
+    IReadOnlyList<MessageSnapshot> RecentlyCompleted);
+
+public sealed record MessageSnapshot(
+    string MessageId,
+    long SequenceNumber,
+    string State,
+    int DeliveryCount,
+    DateTimeOffset EnqueuedTime,
+    DateTimeOffset? ScheduledEnqueueTime,
+    DateTimeOffset ExpiresAt,
+    string? CorrelationId,
+    string? Subject,
+    string? DeadLetterReason,
+    string? DeadLetterErrorDescription,
+    IReadOnlyList<string> Failures,
+    IReadOnlyDictionary<string, object?> ApplicationProperties,
+    string? Body)
+{
+    internal static MessageSnapshot Of(QueuedMessage m, bool includeBody) => new(
+        m.MessageId, m.SequenceNumber, m.State.ToString(), m.DeliveryCount, m.EnqueuedTime, m.Message.ScheduledEnqueueTime,
+        m.ExpiresAt, m.Message.CorrelationId, m.Message.Subject, m.DeadLetterReason, m.DeadLetterErrorDescription,
+        m.Failures.ToList(), m.Message.ApplicationProperties, includeBody ? System.Text.Encoding.UTF8.GetString(m.Message.Body) : null);
+}
