@@ -126,7 +126,7 @@ public sealed class DevHostServer : IAsyncDisposable
                 functions = manifest.Functions.Select(f => new { f.Name, trigger = f.Trigger.Type, queue = f.Trigger.QueueName, route = f.Trigger.Route }),
                 queues = serviceBus.Queues.Select(q => q.Name),
                 handlerPid = handler.ProcessId,
-                azurite = azurite is null ? null : new { tablePort = azurite.TablePort, startedByDevHost = azurite.Owned },
+                azurite = azurite is null ? null : new { tablePort = azurite.TablePort, startedByDevHost = azurite.Owned, pid = azurite.ProcessId },
             })).ExcludeFromDescription();
 
             var server = new DevHostServer(app, azurite, manifest, serviceBus, handler, handlerClient, baseAddress, storage);

@@ -1,45 +1,51 @@
-using Omni.DevHost;
+namespace Omni.DevHost;
 
-// The local stand-in for the Azure Functions host and Service Bus. Never a production path.
-var repo = DevHostOptions.FindRepositoryRoot(Directory.GetCurrentDirectory());
-string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-string? RepoPath(params string[] parts) => repo is null ? null : Path.Combine([repo, .. parts]);
+/// <summary>The local stand-in for the Azure Functions host and Service Bus. Never a production path.</summary>
+internal static class DevHostProgram
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var repo = DevHostOptions.FindRepositoryRoot(Directory.GetCurrentDirectory());
+        string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        string? RepoPath(params string[] parts) => repo is null ? null : Path.Combine([repo, .. parts]);
 
-if (args.Contains("--help") || args.Contains("-h"))
-{
-    Console.WriteLine("""
-        Omni.DevHost — runs the function app locally like the Azure Functions host, with Service Bus emulated and Azurite for tables.
-          --app-root <dir>        function app folder (host.json + function folders + handler); default functions/bin/Debug/net10.0
-          --port <n>              port on 127.0.0.1 (default 7071)
-          --azurite-port <n>      Azurite Table port: used if listening, started otherwise (default 10002; 0 = private in-memory)
-          --azurite-location <d>  where a started Azurite keeps data (default .azurite)
-          --storage <conn>        a Table Storage connection string to use instead of Azurite
-          --queues <file>         queue definitions (default infra/queues.json)
-          --settings <file>       local.settings.json (default functions/local.settings.json)
-        """);
-    return 0;
-}
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine("""
+                Omni.DevHost — runs the function app locally like the Azure Functions host, with Service Bus emulated and Azurite for tables.
+                  --app-root <dir>        function app folder (host.json + function folders + handler); default functions/bin/Debug/net10.0
+                  --port <n>              port on 127.0.0.1 (default 7071)
+                  --azurite-port <n>      Azurite Table port: used if listening, started otherwise (default 10002; 0 = private in-memory)
+                  --azurite-location <d>  where a started Azurite keeps data (default .azurite)
+                  --storage <conn>        a Table Storage connection string to use instead of Azurite
+                  --queues <file>         queue definitions (default infra/queues.json)
+                  --settings <file>       local.settings.json (default functions/local.settings.json)
+                """);
+            return 0;
+        }
 
-var options = new DevHostOptions
-{
-    AppRoot = Arg("--app-root") ?? RepoPath("functions", "bin", "Debug", "net10.0") ?? ".",
-    Port = int.Parse(Arg("--port") ?? "7071"),
-    AzuriteTablePort = int.Parse(Arg("--azurite-port") ?? "10002"),
-    AzuriteLocation = Arg("--azurite-location") ?? RepoPath(".azurite") ?? ".azurite",
-    StorageConnectionString = Arg("--storage"),
-    QueuesFile = Arg("--queues") ?? RepoPath("infra", "queues.json"),
-    LocalSettingsFile = Arg("--settings") ?? RepoPath("functions", "local.settings.json"),
-};
+        var options = new DevHostOptions
+        {
+            AppRoot = Arg("--app-root") ?? RepoPath("functions", "bin", "Debug", "net10.0") ?? ".",
+            Port = int.Parse(Arg("--port") ?? "7071"),
+            AzuriteTablePort = int.Parse(Arg("--azurite-port") ?? "10002"),
+            AzuriteLocation = Arg("--azurite-location") ?? RepoPath(".azurite") ?? ".azurite",
+            StorageConnectionString = Arg("--storage"),
+            QueuesFile = Arg("--queues") ?? RepoPath("infra", "queues.json"),
+            LocalSettingsFile = Arg("--settings") ?? RepoPath("functions", "local.settings.json"),
+        };
 
-try
-{
-    await using var server = await DevHostServer.StartAsync(options);
-    Console.WriteLine($"Omni is running: {server.BaseAddress}api/health · queues at {server.BaseAddress}_devhost/queues · Ctrl-C stops everything.");
-    await server.WaitForShutdownAsync();
-    return 0;
-}
-catch (Exception e) when (e is Omni.Hosting.FunctionAppManifestException or Omni.DevHost.Storage.AzuriteStartException or InvalidOperationException or IOException)
-{
-    Console.Error.WriteLine($"DevHost could not start: {e.Message}");
-    return 1;
+        try
+        {
+            await using var server = await DevHostServer.StartAsync(options);
+            Console.WriteLine($"Omni is running: {server.BaseAddress}api/health · queues at {server.BaseAddress}_devhost/queues · Ctrl-C stops everything.");
+            await server.WaitForShutdownAsync();
+            return 0;
+        }
+        catch (Exception e) when (e is Omni.Hosting.FunctionAppManifestException or Omni.DevHost.Storage.AzuriteStartException or InvalidOperationException or IOException)
+        {
+            Console.Error.WriteLine($"DevHost could not start: {e.Message}");
+            return 1;
+        }
+    }
 }

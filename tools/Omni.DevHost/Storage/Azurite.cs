@@ -25,6 +25,9 @@ public sealed class Azurite : IAsyncDisposable
 
     public int TablePort { get; }
 
+    /// <summary>The process id of an Azurite this object started.</summary>
+    public int? ProcessId => _process?.Id;
+
     /// <summary>True when this object started the process (and so stops it on dispose).</summary>
     public bool Owned => _process is not null;
 

@@ -1,0 +1,36 @@
+using Omni.Hosting;
+
+namespace Omni.Functions.Hosting;
+
+/// <summary>Wires the ASP.NET Core app to the Functions host: the port it listens on, readiness, and trigger dispatch.</summary>
+public static class CustomHandlerHosting
+{
+    public const string PortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
+    public const string AppRootVariable = "FUNCTIONS_APP_ROOT_PATH";
+
+    /// <summary>
+    /// Listens where the host calls: http://127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT (IPv4 loopback, plain HTTP).
+    /// Without the variable (a developer running the executable by hand) ASP.NET Core's own URL settings apply.
+    /// </summary>
+    public static WebApplicationBuilder AddCustomHandlerHosting(this WebApplicationBuilder builder)
+    {
+        if (builder.Configuration[PortVariable] is { Length: > 0 } port)
+        {
+            if (!int.TryParse(port, out var number) || number is <= 0 or > 65535)
+            {
+                throw new InvalidOperationException($"{PortVariable} must be a TCP port number, not '{port}'.");
+            }
+            builder.WebHost.UseUrls($"http://127.0.0.1:{number}");
+        }
+        var root = builder.Configuration[AppRootVariable] is { Length: > 0 } configured ? configured : AppContext.BaseDirectory;
+        builder.Services.AddSingleton(FunctionAppManifest.Load(root));
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>GET /</c> answers at once: the host polls it every 25 ms until the handler responds, and only then invokes.
+    /// </summary>
+    public static void MapReadiness(this WebApplication app) =>
+        app.MapGet("/", () => Results.Json(new { status = "ready" })).ExcludeFromDescription();
+}

@@ -1,0 +1,63 @@
+using Azure.Core;
+using Azure.Identity;
+using Omni.Azure.ServiceBus;
+using Omni.Azure.Tables;
+
+namespace Omni.Functions.Infrastructure;
+
+/// <summary>
+/// Builds the Table Storage and Service Bus clients from the same settings the Functions host uses, so one set of
+/// app settings configures both the triggers and Omni's own calls:
+/// <c>AzureWebJobsStorage</c> (a connection string) or <c>AzureWebJobsStorage__tableServiceUri</c> /
+/// <c>AzureWebJobsStorage__accountName</c> with a managed identity; <c>ServiceBusConnection</c> (a connection string)
+/// or <c>ServiceBusConnection__fullyQualifiedNamespace</c> with a managed identity (<c>__clientId</c> for a user-assigned one).
+/// </summary>
+public static class AzureConnections
+{
+    public const string StorageSetting = "AzureWebJobsStorage";
+    public const string ServiceBusSetting = "ServiceBusConnection";
+
+    public static IServiceCollection AddAzureConnections(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => CreateTableServiceClient(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(sp => CreateServiceBusClient(sp.GetRequiredService<IConfiguration>()));
+        return services;
+    }
+
+    public static TableServiceClient CreateTableServiceClient(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(StorageSetting);
+        if (section.Value is { Length: > 0 } connectionString)
+        {
+            return new TableServiceClient(connectionString);
+        }
+        var endpoint = section["tableServiceUri"] is { Length: > 0 } uri
+            ? new Uri(uri)
+            : section["accountName"] is { Length: > 0 } account
+                ? new Uri($"https://{account}.table.core.windows.net")
+                : throw new InvalidOperationException(
+                    $"Table Storage is not configured: set {StorageSetting} (a connection string) or {StorageSetting}__accountName.");
+        return new TableServiceClient(endpoint, Credential(section));
+    }
+
+    public static ServiceBusClient CreateServiceBusClient(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(ServiceBusSetting);
+        if (section.Value is { Length: > 0 } connectionString)
+        {
+            return new ServiceBusClient(connectionString);
+        }
+        var fullyQualifiedNamespace = section["fullyQualifiedNamespace"] is { Length: > 0 } ns
+            ? ns
+            : throw new InvalidOperationException(
+                $"Service Bus is not configured: set {ServiceBusSetting} (a connection string) or {ServiceBusSetting}__fullyQualifiedNamespace.");
+        return new ServiceBusClient(fullyQualifiedNamespace, Credential(section));
+    }
+
+    private static TokenCredential Credential(IConfiguration section) =>
+        string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase)
+            ? new ManagedIdentityCredential(section["clientId"] is { Length: > 0 } clientId
+                ? ManagedIdentityId.FromUserAssignedClientId(clientId)
+                : ManagedIdentityId.SystemAssigned)
+            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = section["clientId"] });
+}

@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Logging;
+using Omni.DevHost;
+using Omni.DevHost.ServiceBus;
+
+namespace Omni.EndToEnd.Tests;
+
+/// <summary>
+/// One DevHost for the end-to-end tests: the real handler executable from functions/bin, started by the DevHost as the
+/// Functions host starts it, a private in-memory Azurite, and the queues from infra/queues.json.
+/// </summary>
+public sealed class DevHostFixture : IAsyncLifetime
+{
+    public DevHostServer Server { get; private set; } = null!;
+
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task InitializeAsync()
+    {
+        Server = await DevHostServer.StartAsync(new DevHostOptions
+        {
+            AppRoot = TestPaths.FunctionAppBuildOutput,
+            Port = 0,
+            AzuriteTablePort = 0,
+            QueuesFile = Path.Combine(TestPaths.RepositoryRoot, "infra", "queues.json"),
+        }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+    }
+
+    public EmulatedQueue Queue(string name) => Server.ServiceBus.GetQueue(name) ?? throw new InvalidOperationException($"No queue {name}.");
+
+    /// <summary>Polls until <paramref name="condition"/> holds; fails the test after <paramref name="timeout"/>.</summary>
+    public static Task<T> EventuallyAsync<T>(Func<T?> probe, Func<T, bool> condition, string what, TimeSpan? timeout = null) =>
+        EventuallyAsync(() => Task.FromResult(probe()), condition, what, timeout);
+
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, Func<T, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            T? value;
+            try
+            {
+                value = await probe();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                value = default;
+            }
+            if (value is not null && condition(value))
+            {
+                return value;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+            await Task.Delay(50);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DevHostCollection : ICollectionFixture<DevHostFixture>
+{
+    public const string Name = "DevHost";
+}
+
+internal static class TestPaths
+{
+    public static string RepositoryRoot =>
+        DevHostOptions.FindRepositoryRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("Omni.Functions.sln not found above the test directory.");
+
+    /// <summary>The build configuration of these tests: the test assembly lives in tests/Omni.EndToEnd.Tests/bin/{Configuration}/net10.0/.</summary>
+    public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    /// <summary>functions/bin/{Configuration}/net10.0, for the configuration these tests were built with.</summary>
+    public static string FunctionAppBuildOutput
+    {
+        get
+        {
+            var path = Path.Combine(RepositoryRoot, "functions", "bin", Configuration, "net10.0");
+            return File.Exists(Path.Combine(path, "host.json"))
+                ? path
+                : throw new InvalidOperationException($"No built function app at {path}: build the solution first.");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Omni.DevHost.Storage;
+using Omni.Hosting;
+
+namespace Omni.EndToEnd.Tests;
+
+/// <summary>
+/// `dotnet publish` of the function app is the deployable folder: host.json, every function folder with its
+/// function.json, and a self-contained linux-x64 executable with its run bit, which starts the way the host starts it.
+/// </summary>
+public sealed class PublishLayoutTests(PublishedApp app) : IClassFixture<PublishedApp>
+{
+    private readonly string _output = app.Output;
+
+    [Fact]
+    public void Publish_Output_IsAFunctionAppWithEveryFunctionFolder()
+    {
+        var published = FunctionAppManifest.Load(_output);
+        var source = Directory.EnumerateFiles(Path.Combine(TestPaths.RepositoryRoot, "functions"), "function.json", SearchOption.AllDirectories)
+            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .Select(p => Path.GetFileName(Path.GetDirectoryName(p))!)
+            .Order()
+            .ToList();
+
+        Assert.NotEmpty(source);
+        Assert.Equal(source, published.Functions.Select(f => f.Name).Order());
+        Assert.Equal(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "host.json")), File.ReadAllText(Path.Combine(_output, "host.json")));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Publish_Executable_IsSelfContainedLinuxX64WithRunBit()
+    {
+        var manifest = FunctionAppManifest.Load(_output);
+        var executable = Path.Combine(_output, manifest.Host.DefaultExecutablePath);
+
+        Assert.True(File.Exists(executable), $"host.json names {manifest.Host.DefaultExecutablePath}, which is not in the publish output");
+        Assert.True((File.GetUnixFileMode(executable) & UnixFileMode.UserExecute) != 0, "the executable has no run bit");
+        // ELF, not a script or a framework-dependent dll launcher left to chance.
+        Assert.Equal([0x7F, (byte)'E', (byte)'L', (byte)'F'], File.ReadAllBytes(executable).Take(4));
+        Assert.True(File.Exists(Path.Combine(_output, "libcoreclr.so")), "the runtime is not in the folder: not self-contained");
+        using var runtimeConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "Omni.Functions.runtimeconfig.json")));
+        Assert.True(runtimeConfig.RootElement.GetProperty("runtimeOptions").TryGetProperty("includedFrameworks", out _));
+    }
+
+    [Fact]
+    public async Task Publish_Executable_StartsLikeTheHostStartsIt()
+    {
+        var port = Azurite.FreeTcpPort();
+        var start = new ProcessStartInfo(Path.Combine(_output, "Omni.Functions"))
+        {
+            WorkingDirectory = _output,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            // Only what the host provides: no DOTNET_ROOT, so a framework-dependent build could not start.
+            Environment =
+            {
+                ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(),
+                ["FUNCTIONS_APP_ROOT_PATH"] = _output,
+                ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+                ["ServiceBusConnection"] = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=k;SharedAccessKey=a2V5;UseDevelopmentEmulator=true",
+                ["DOTNET_ROOT"] = "/nonexistent",
+                ["PATH"] = "/usr/bin:/bin",
+            },
+        };
+        using var handler = Process.Start(start)!;
+        handler.OutputDataReceived += (_, _) => { };
+        handler.ErrorDataReceived += (_, _) => { };
+        handler.BeginOutputReadLine();
+        handler.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var status = await DevHostFixture.EventuallyAsync<HttpStatusCode?>(async () =>
+            {
+                using var response = await http.GetAsync($"http://127.0.0.1:{port}/");
+                return response.StatusCode;
+            }, _ => true, "the published handler's readiness answer", TimeSpan.FromSeconds(30));
+            Assert.Equal(HttpStatusCode.OK, status);
+        }
+        finally
+        {
+            handler.Kill(entireProcessTree: true);
+            await handler.WaitForExitAsync();
+        }
+    }
+}
+
+/// <summary>One `dotnet publish -c Release` into a temporary folder for the whole class.</summary>
+public sealed class PublishedApp : IAsyncLifetime
+{
+    public string Output { get; } = Directory.CreateTempSubdirectory("omni-publish-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = TestPaths.RepositoryRoot,
+        };
+        foreach (var arg in new[] { "publish", "functions/Omni.Functions.csproj", "-c", "Release", "-o", Output, "-nologo" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var publish = Process.Start(start)!;
+        var stdout = publish.StandardOutput.ReadToEndAsync();
+        var stderr = publish.StandardError.ReadToEndAsync();
+        await publish.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(8));
+        if (publish.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish failed ({publish.ExitCode}):\n{await stdout}\n{await stderr}");
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Output, recursive: true);
+        return Task.CompletedTask;
+    }
+}
