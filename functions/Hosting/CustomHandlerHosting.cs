@@ -22,6 +22,14 @@ public static class CustomHandlerHosting
             }
             builder.WebHost.UseUrls($"http://127.0.0.1:{number}");
         }
+        // The host logs each stdout line as Information and each stderr line as Error (Host.Function.Console):
+        // one line per entry, errors on stderr, framework chatter only when it matters.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Error);
+
         var root = builder.Configuration[AppRootVariable] is { Length: > 0 } configured ? configured : AppContext.BaseDirectory;
         builder.Services.AddSingleton(FunctionAppManifest.Load(root));
         builder.Services.AddSingleton(TimeProvider.System);

@@ -27,6 +27,8 @@ public sealed class PublishLayoutTests(PublishedApp app) : IClassFixture<Publish
         Assert.NotEmpty(source);
         Assert.Equal(source, published.Functions.Select(f => f.Name).Order());
         Assert.Equal(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "host.json")), File.ReadAllText(Path.Combine(_output, "host.json")));
+        // functions/local.settings.sample.json exists in the source; settings files must never ship.
+        Assert.Empty(Directory.GetFiles(_output, "local.settings*.json", SearchOption.AllDirectories));
     }
 
     [Fact]
