@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Omni.Azure.Tables;
+using Omni.Functions.Infrastructure;
 
 namespace Omni.Functions.Health;
 
@@ -16,7 +17,8 @@ public static class HealthApi
 
     public sealed record HealthCheck(string Status, long DurationMs, string? Error = null);
 
-    internal static async Task<IResult> GetHealthAsync(TableServiceClient tables, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetHealthAsync(
+        [FromKeyedServices(AzureConnections.HealthProbe)] TableServiceClient tables, CancellationToken cancellationToken)
     {
         var storage = await CheckTableStorageAsync(tables, cancellationToken);
         var healthy = storage.Status == "healthy";

@@ -17,19 +17,26 @@ public static class AzureConnections
     public const string StorageSetting = "AzureWebJobsStorage";
     public const string ServiceBusSetting = "ServiceBusConnection";
 
+    /// <summary>Key of the Table client for health probes: no retries, short timeouts, so an outage is reported in about a second.</summary>
+    public const string HealthProbe = "health";
+
     public static IServiceCollection AddAzureConnections(this IServiceCollection services)
     {
         services.AddSingleton(sp => CreateTableServiceClient(sp.GetRequiredService<IConfiguration>()));
+        services.AddKeyedSingleton(HealthProbe, (sp, _) => CreateTableServiceClient(sp.GetRequiredService<IConfiguration>(), new TableClientOptions
+        {
+            Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(3) },
+        }));
         services.AddSingleton(sp => CreateServiceBusClient(sp.GetRequiredService<IConfiguration>()));
         return services;
     }
 
-    public static TableServiceClient CreateTableServiceClient(IConfiguration configuration)
+    public static TableServiceClient CreateTableServiceClient(IConfiguration configuration, TableClientOptions? options = null)
     {
         var section = configuration.GetSection(StorageSetting);
         if (section.Value is { Length: > 0 } connectionString)
         {
-            return new TableServiceClient(connectionString);
+            return new TableServiceClient(connectionString, options);
         }
         var endpoint = section["tableServiceUri"] is { Length: > 0 } uri
             ? new Uri(uri)
@@ -37,7 +44,7 @@ public static class AzureConnections
                 ? new Uri($"https://{account}.table.core.windows.net")
                 : throw new InvalidOperationException(
                     $"Table Storage is not configured: set {StorageSetting} (a connection string) or {StorageSetting}__accountName.");
-        return new TableServiceClient(endpoint, Credential(section));
+        return new TableServiceClient(endpoint, Credential(section), options);
     }
 
     public static ServiceBusClient CreateServiceBusClient(IConfiguration configuration)
