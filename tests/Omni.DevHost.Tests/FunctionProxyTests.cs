@@ -1,0 +1,136 @@
+using Microsoft.Extensions.Logging;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Omni.DevHost.ServiceBus;
+
+namespace Omni.DevHost.Tests;
+
+/// <summary>
+/// The DevHost's HTTP side against a stand-in handler (a few lines of Node that report what they received), so the
+/// proxy is checked on its own: byte-exact bodies, verbatim query strings, Host rewritten, X-Forwarded-* added, and the
+/// handler's response passed back untouched — what webhook signature checks depend on.
+/// </summary>
+public sealed class FunctionProxyTests : IAsyncLifetime
+{
+    private const string Handler = """
+        const http = require('http');
+        http.createServer((req, res) => {
+          const chunks = [];
+          req.on('data', c => chunks.push(c));
+          req.on('end', () => {
+            if (req.url === '/') { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); return; }
+            res.writeHead(207, { 'content-type': 'application/json', 'x-handler': 'stand-in' });
+            res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('base64') }));
+          });
+        }).listen(Number(process.argv[2]), '127.0.0.1');
+        """;
+
+    private readonly string _root = Directory.CreateTempSubdirectory("omni-proxy-").FullName;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private DevHostServer? _server;
+
+    public async Task InitializeAsync()
+    {
+        File.WriteAllText(Path.Combine(_root, "handler.js"), Handler);
+        File.WriteAllText(Path.Combine(_root, "host.json"), """
+            { "version": "2.0",
+              "customHandler": { "description": { "defaultExecutablePath": "node", "arguments": ["handler.js", "%FUNCTIONS_CUSTOMHANDLER_PORT%"] },
+                                 "enableProxyingHttpRequest": true } }
+            """);
+        Directory.CreateDirectory(Path.Combine(_root, "Webhook"));
+        File.WriteAllText(Path.Combine(_root, "Webhook", "function.json"), """
+            { "bindings": [
+                { "type": "httpTrigger", "direction": "in", "name": "req", "authLevel": "function", "methods": ["get", "post"], "route": "hooks/{provider}" },
+                { "type": "http", "direction": "out", "name": "res" } ] }
+            """);
+        _server = await DevHostServer.StartAsync(new DevHostOptions
+        {
+            AppRoot = _root,
+            Port = 0,
+            StorageConnectionString = "UseDevelopmentStorage=true",
+        }, logging => logging.AddFilter(level => level >= LogLevel.Warning));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        Directory.Delete(_root, recursive: true);
+    }
+
+    private Uri Url(string relative) => new(_server!.BaseAddress, relative);
+
+    [Fact]
+    public async Task Post_ArbitraryBytes_HandlerReceivesThemExactlyWithPathAndQueryVerbatim()
+    {
+        // A BOM, invalid UTF-8 and a NUL: anything that re-encoding as text would change.
+        byte[] body = [0xEF, 0xBB, 0xBF, (byte)'{', 0xFF, 0xFE, 0x00, (byte)'}'];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using var response = await _http.PostAsync(Url("api/hooks/twilio?x=1&x=2&sig=a%2Bb"), content);
+        using var seen = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(body, Convert.FromBase64String(seen.RootElement.GetProperty("body").GetString()!));
+        Assert.Equal("POST", seen.RootElement.GetProperty("method").GetString());
+        Assert.Equal("/api/hooks/twilio?x=1&x=2&sig=a%2Bb", seen.RootElement.GetProperty("url").GetString());
+    }
+
+    [Fact]
+    public async Task Request_HostRewrittenAndPublicAddressForwarded()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url("api/hooks/meta"));
+        request.Headers.Add("X-Hub-Signature-256", "sha256=abc");
+
+        using var response = await _http.SendAsync(request);
+        using var seen = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var headers = seen.RootElement.GetProperty("headers");
+
+        Assert.StartsWith("127.0.0.1:", headers.GetProperty("host").GetString());
+        Assert.NotEqual(_server!.BaseAddress.Authority, headers.GetProperty("host").GetString());
+        Assert.Equal(_server.BaseAddress.Authority, headers.GetProperty("x-forwarded-host").GetString());
+        Assert.Equal("http", headers.GetProperty("x-forwarded-proto").GetString());
+        Assert.Equal("sha256=abc", headers.GetProperty("x-hub-signature-256").GetString());
+        Assert.True(Guid.TryParse(headers.GetProperty("x-azure-functions-invocationid").GetString(), out _));
+    }
+
+    [Fact]
+    public async Task Response_StatusAndHeadersPassedBackUnchanged()
+    {
+        using var response = await _http.GetAsync(Url("api/hooks/acs"));
+
+        Assert.Equal((HttpStatusCode)207, response.StatusCode);
+        Assert.Equal("stand-in", response.Headers.GetValues("x-handler").Single());
+    }
+
+    [Fact]
+    public async Task MethodNotInFunctionJson_NotProxied()
+    {
+        using var response = await _http.DeleteAsync(Url("api/hooks/acs"));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task RouteNotInAnyFunctionJson_Returns404()
+    {
+        using var response = await _http.GetAsync(Url("api/elsewhere"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ServiceBusSend_UnknownQueue_Returns404Problem()
+    {
+        using var response = await _http.PostAsync(Url("anything/messages"), new StringContent("{}"));
+
+        // No trigger names the queue and queues.json is not given: the queue does not exist.
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(_server!.ServiceBus.Queues);
+    }
+}
