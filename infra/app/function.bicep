@@ -1,0 +1,130 @@
+// The function app: Flex Consumption (Linux), the custom-handler runtime, the user-assigned identity for every
+// outbound call, the package deployed from a blob container, HTTPS/TLS 1.2 only, no FTP or basic-auth publishing.
+// On Flex the worker comes from functionAppConfig.runtime: no FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION.
+param name string
+param planName string
+param location string
+param tags object = {}
+@description('The azd service name (azure.yaml) that deploys to this app.')
+param serviceName string = 'api'
+param identityId string
+param identityClientId string
+param storageAccountName string
+param deploymentContainerUrl string
+param serviceBusFullyQualifiedNamespace string
+param applicationInsightsConnectionString string
+param keyVaultUri string
+@description('infra/appsecrets.json secrets: app setting name + Key Vault secret name.')
+param appSecrets array
+param communicationServiceEndpoint string
+param emailSenderAddress string
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+@allowed([ 512, 2048, 4096 ])
+param instanceMemoryMB int = 2048
+
+// Settings the Functions host and Omni read (see docs/deploy.md, "App settings"). Identity-based connections:
+// <connection>__credential = managedidentity + __clientId selects the user-assigned identity.
+var connectionSettings = [
+  { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+  { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+  { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+  { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: serviceBusFullyQualifiedNamespace }
+  { name: 'ServiceBusConnection__credential', value: 'managedidentity' }
+  { name: 'ServiceBusConnection__clientId', value: identityClientId }
+  { name: 'AcsConnection__endpoint', value: communicationServiceEndpoint }
+  { name: 'AcsConnection__credential', value: 'managedidentity' }
+  { name: 'AcsConnection__clientId', value: identityClientId }
+  { name: 'AcsEmail__senderAddress', value: emailSenderAddress }
+  { name: 'AZURE_CLIENT_ID', value: identityClientId }
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+]
+
+// Provider secrets as Key Vault references (no version: the latest secret version is used and rotations are
+// picked up). Resolved by the platform with keyVaultReferenceIdentity, i.e. the app's user-assigned identity.
+var secretSettings = [for secret in appSecrets: {
+  name: secret.setting
+  value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secret.secretName}/)'
+}]
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'custom'
+        version: '1.0'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: concat(connectionSettings, secretSettings)
+    }
+  }
+}
+
+// Basic-auth (publishing profile) deployment and FTP off: deployments authenticate with Entra ID only.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+output name string = functionApp.name
+output id string = functionApp.id
+output defaultHostName string = functionApp.properties.defaultHostName
+output url string = 'https://${functionApp.properties.defaultHostName}'
