@@ -1,3 +1,4 @@
+using Omni.Functions.Contacts;
 using Omni.Functions.Echo;
 using Omni.Functions.Health;
 using Omni.Functions.Hosting;
@@ -6,11 +7,19 @@ using Omni.Functions.Infrastructure;
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddCustomHandlerHosting();
 builder.Services.AddAzureConnections();
+builder.Services.AddOmniStores();
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
 builder.Services.AddServiceBusFunction<EchoFunction>(EchoFunction.Name);
 
 var app = builder.Build();
+app.UseExceptionHandler();
+// Errors the framework answers itself (404, 405, 415 from routing) get a problem+json body too.
+app.UseStatusCodePages();
 app.MapReadiness();
 app.MapHealthApi();
+app.MapContactsApi();
+app.MapOpenApi("/api/openapi.json");
 app.MapServiceBusFunctions();
 app.Run();
 

@@ -31,6 +31,14 @@ public static class AzureConnections
         return services;
     }
 
+    /// <summary>The Table Storage stores behind the APIs and functions.</summary>
+    public static IServiceCollection AddOmniStores(this IServiceCollection services)
+    {
+        services.AddSingleton<Omni.Core.Contacts.IContactStore>(sp => new Omni.Storage.Contacts.TableContactStore(
+            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+
     public static TableServiceClient CreateTableServiceClient(IConfiguration configuration, TableClientOptions? options = null)
     {
         var section = configuration.GetSection(StorageSetting);

@@ -26,22 +26,73 @@ public sealed class FunctionAppLayoutTests : IDisposable
         throw new InvalidOperationException("Omni.Functions.sln not found.");
     }
 
-    [Fact]
-    public void EveryHttpFunction_IsProxiedAndMappedUnderItsRouteAndMethods()
+    private static bool Matches(string template, string path)
+    {
+        var parsed = Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(template.TrimStart('/'));
+        // Literal-to-literal: the sample path may already hold "sample" where the template has a parameter.
+        var matcher = new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(parsed, new Microsoft.AspNetCore.Routing.RouteValueDictionary(
+            parsed.Parameters.Where(p => p.IsOptional).ToDictionary(p => p.Name!, _ => (object?)null)));
+        return matcher.TryMatch("/" + path.TrimStart('/'), new Microsoft.AspNetCore.Routing.RouteValueDictionary());
+    }
+
+    /// <summary>A concrete path for a route template: every parameter filled in, optional ones both ways.</summary>
+    private static IEnumerable<string> SamplePaths(string template)
+    {
+        var withOptional = System.Text.RegularExpressions.Regex.Replace(template, @"\{[^}]+\}", "sample");
+        var withoutOptional = System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(template, @"/\{[^}]+\?\}", ""), @"\{[^}]+\}", "sample");
+        return new[] { withOptional, withoutOptional }.Distinct();
+    }
+
+    private List<RouteEndpoint> ApiEndpoints()
     {
         _ = _factory.Server; // builds the app
-        var endpoints = _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        return _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal))
+            .ToList();
+    }
+
+    private static IReadOnlyList<string> Methods(RouteEndpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [];
+
+    [Fact]
+    public void EveryHttpFunction_IsProxiedAndEveryRouteAndMethodHasAnEndpoint()
+    {
+        var endpoints = ApiEndpoints();
         var http = Manifest.Functions.Where(f => f.IsHttpTriggered).ToList();
 
         Assert.NotEmpty(http);
         foreach (var function in http)
         {
             Assert.True(function.IsHttpInAndOut, $"{function.Name} has bindings beyond httpTrigger + http, so the host would not proxy it");
-            var pattern = "/api/" + function.Trigger.Route;
-            var endpoint = endpoints.FirstOrDefault(e => string.Equals("/" + e.RoutePattern.RawText!.TrimStart('/'), pattern, StringComparison.OrdinalIgnoreCase));
-            Assert.True(endpoint is not null, $"{function.Name}: no endpoint for {pattern}");
-            var methods = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? [];
+            // Every parameter filled in: every method of the function.json must be served.
+            var full = SamplePaths("/api/" + function.Trigger.Route).First();
+            var methods = endpoints.Where(e => Matches(e.RoutePattern.RawText!, full)).SelectMany(Methods).ToHashSet();
             Assert.All(function.Trigger.Methods, m => Assert.Contains(m, methods));
+            // Optional parameters left out (contacts/{id?} → contacts, the look-up): something must answer there too.
+            foreach (var path in SamplePaths("/api/" + function.Trigger.Route).Skip(1))
+            {
+                Assert.True(endpoints.Any(e => Matches(e.RoutePattern.RawText!, path)), $"{function.Name}: no endpoint answers {path}");
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryApiEndpoint_IsReachableThroughAFunctionJson()
+    {
+        // In Azure the host only forwards what some function.json routes; an endpoint outside them is dead code.
+        var routes = Manifest.Functions.Where(f => f.IsHttpTriggered).ToList();
+
+        foreach (var endpoint in ApiEndpoints())
+        {
+            foreach (var path in SamplePaths(endpoint.RoutePattern.RawText!))
+            {
+                foreach (var method in Methods(endpoint))
+                {
+                    Assert.True(routes.Any(f => Matches("api/" + f.Trigger.Route, path.TrimStart('/')) && f.Trigger.Methods.Contains(method)),
+                        $"{method} {path} is mapped in the handler but no function.json routes it");
+                }
+            }
         }
     }
 

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Omni.Functions.Http;
+
+/// <summary>
+/// Reads a JSON request body the strict way: JSON media type only (415), a size cap (413), well-formed JSON with
+/// no unknown fields (400 naming the path). Every failure is an <c>application/problem+json</c> answer.
+/// </summary>
+public static class JsonBody
+{
+    public const int DefaultMaxBytes = 64 * 1024;
+
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        MaxDepth = 16,
+    };
+
+    public sealed record Result<T>(T? Value, IResult? Problem) where T : class;
+
+    public static async Task<Result<JsonNode>> ReadNodeAsync(HttpRequest request, string[] mediaTypes, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (await ReadBytesAsync(request, mediaTypes, maxBytes, cancellationToken) is { Problem: { } problem })
+        {
+            return new Result<JsonNode>(null, problem);
+        }
+        var bytes = (byte[])request.HttpContext.Items[BytesKey]!;
+        try
+        {
+            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = Options.MaxDepth });
+            return node is JsonObject
+                ? new Result<JsonNode>(node, null)
+                : new Result<JsonNode>(null, Problems.BadRequest("The body must be a JSON object."));
+        }
+        catch (JsonException e)
+        {
+            return new Result<JsonNode>(null, Problems.BadRequest($"The body is not valid JSON: {Describe(e)}"));
+        }
+    }
+
+    public static async Task<Result<T>> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken) where T : class
+    {
+        if (await ReadBytesAsync(request, ["application/json"], maxBytes, cancellationToken) is { Problem: { } problem })
+        {
+            return new Result<T>(null, problem);
+        }
+        return Deserialize<T>((byte[])request.HttpContext.Items[BytesKey]!);
+    }
+
+    public static Result<T> Deserialize<T>(ReadOnlySpan<byte> json) where T : class
+    {
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(json, Options);
+            return value is null
+                ? new Result<T>(null, Problems.BadRequest("The body must be a JSON object, not null."))
+                : new Result<T>(value, null);
+        }
+        catch (JsonException e)
+        {
+            return new Result<T>(null, Problems.BadRequest($"The body does not match the expected shape: {Describe(e)}"));
+        }
+    }
+
+    private const string BytesKey = "Omni.JsonBody";
+
+    private static async Task<Result<object>> ReadBytesAsync(HttpRequest request, string[] mediaTypes, int maxBytes, CancellationToken cancellationToken)
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim();
+        if (mediaType is null || !mediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
+        {
+            return new Result<object>(null, Problems.UnsupportedMediaType($"Send the body as {string.Join(" or ", mediaTypes)}."));
+        }
+        if (request.ContentLength > maxBytes)
+        {
+            return new Result<object>(null, Problems.TooLarge(maxBytes));
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return new Result<object>(null, Problems.TooLarge(maxBytes));
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        request.HttpContext.Items[BytesKey] = buffer.ToArray();
+        return new Result<object>(new object(), null);
+    }
+
+    // The message of a JsonException can quote the input; keep to the path and position.
+    private static string Describe(JsonException e) =>
+        e.Path is { Length: > 0 } path ? $"problem at {path} (line {e.LineNumber + 1})." : $"problem at line {e.LineNumber + 1}, byte {e.BytePositionInLine}.";
+}
