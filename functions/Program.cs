@@ -9,7 +9,12 @@ builder.AddCustomHandlerHosting();
 builder.Services.AddAzureConnections();
 builder.Services.AddOmniStores();
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+{
+    document.Info = new() { Title = "Omni API", Version = "v1", Description = "Contacts, consent and messaging. Function keys: ?code= or x-functions-key." };
+    document.Servers = []; // relative to wherever the app is served
+    return Task.CompletedTask;
+}));
 builder.Services.AddServiceBusFunction<EchoFunction>(EchoFunction.Name);
 
 var app = builder.Build();
