@@ -3,29 +3,18 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Omni.DevHost.Storage;
 
 namespace Omni.Functions.Tests;
 
-/// <summary>One private Azurite for the API tests: the handler runs with the real Table store behind it.</summary>
-public sealed class AzuriteForApi : IAsyncLifetime
-{
-    public Azurite Azurite { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Azurite = await Azurite.StartInMemoryAsync();
-
-    public async Task DisposeAsync() => await Azurite.DisposeAsync();
-}
-
 /// <summary>The contacts and consent API through the custom-handler app, on real Table Storage (Azurite).</summary>
-public sealed class ContactsApiTests : IClassFixture<AzuriteForApi>, IDisposable
+public sealed class ContactsApiTests : IClassFixture<AzuriteFixture>, IDisposable
 {
     private readonly FunctionAppFactory _factory;
     private readonly HttpClient _http;
 
-    public ContactsApiTests(AzuriteForApi storage)
+    public ContactsApiTests(AzuriteFixture storage)
     {
-        _factory = new FunctionAppFactory { StorageConnectionString = storage.Azurite.ConnectionString };
+        _factory = new FunctionAppFactory { StorageConnectionString = storage.ConnectionString };
         _http = _factory.CreateClient();
     }
 

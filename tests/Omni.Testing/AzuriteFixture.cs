@@ -1,9 +1,10 @@
 using Omni.Azure.Tables;
 using Omni.DevHost.Storage;
+using Xunit;
 
-namespace Omni.Azure.Tests.Tables;
+namespace Omni.Testing;
 
-/// <summary>One in-memory Azurite for the whole test run; each test creates its own uniquely named table.</summary>
+/// <summary>One in-memory Azurite per test collection; each test uses its own uniquely named tables.</summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     private Azurite? _azurite;
@@ -35,8 +36,3 @@ public sealed class AzuriteFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
-public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
-{
-    public const string Name = "Azurite";
-}
