@@ -70,16 +70,15 @@ public static class ContactsApi
         {
             errors.Add("region", regionError);
         }
-        if (errors.IsValid && !AddressNormalizer.TryNormalize(parsed, address, region, out var normalized, out var addressError))
-        {
-            errors.Add("address", addressError);
-            return Problems.Validation(errors.ToDictionary());
-        }
         if (!errors.IsValid)
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        AddressNormalizer.TryNormalize(parsed, address, region, out normalized, out _);
+        if (!AddressNormalizer.TryNormalize(parsed, address, region, out var normalized, out var addressError))
+        {
+            errors.Add("address", addressError);
+            return Problems.Validation(errors.ToDictionary());
+        }
         var found = await store.FindByAddressAsync(parsed, normalized, cancellationToken);
         return TypedResults.Ok(new ContactList(found is null ? [] : [ContactResource.From(found.Contact)]));
     }
