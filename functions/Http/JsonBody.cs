@@ -23,11 +23,11 @@ public static class JsonBody
 
     public static async Task<Result<JsonNode>> ReadNodeAsync(HttpRequest request, string[] mediaTypes, int maxBytes, CancellationToken cancellationToken)
     {
-        if (await ReadBytesAsync(request, mediaTypes, maxBytes, cancellationToken) is { Problem: { } problem })
+        var (bytes, problem) = await ReadBytesAsync(request, mediaTypes, maxBytes, cancellationToken);
+        if (problem is not null)
         {
             return new Result<JsonNode>(null, problem);
         }
-        var bytes = (byte[])request.HttpContext.Items[BytesKey]!;
         try
         {
             var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = Options.MaxDepth });
@@ -43,11 +43,8 @@ public static class JsonBody
 
     public static async Task<Result<T>> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken) where T : class
     {
-        if (await ReadBytesAsync(request, ["application/json"], maxBytes, cancellationToken) is { Problem: { } problem })
-        {
-            return new Result<T>(null, problem);
-        }
-        return Deserialize<T>((byte[])request.HttpContext.Items[BytesKey]!);
+        var (bytes, problem) = await ReadBytesAsync(request, ["application/json"], maxBytes, cancellationToken);
+        return problem is not null ? new Result<T>(null, problem) : Deserialize<T>(bytes);
     }
 
     public static Result<T> Deserialize<T>(ReadOnlySpan<byte> json) where T : class
@@ -65,18 +62,16 @@ public static class JsonBody
         }
     }
 
-    private const string BytesKey = "Omni.JsonBody";
-
-    private static async Task<Result<object>> ReadBytesAsync(HttpRequest request, string[] mediaTypes, int maxBytes, CancellationToken cancellationToken)
+    private static async Task<(byte[] Bytes, IResult? Problem)> ReadBytesAsync(HttpRequest request, string[] mediaTypes, int maxBytes, CancellationToken cancellationToken)
     {
         var mediaType = request.ContentType?.Split(';')[0].Trim();
         if (mediaType is null || !mediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
         {
-            return new Result<object>(null, Problems.UnsupportedMediaType($"Send the body as {string.Join(" or ", mediaTypes)}."));
+            return ([], Problems.UnsupportedMediaType($"Send the body as {string.Join(" or ", mediaTypes)}."));
         }
         if (request.ContentLength > maxBytes)
         {
-            return new Result<object>(null, Problems.TooLarge(maxBytes));
+            return ([], Problems.TooLarge(maxBytes));
         }
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
@@ -85,12 +80,11 @@ public static class JsonBody
         {
             if (buffer.Length + read > maxBytes)
             {
-                return new Result<object>(null, Problems.TooLarge(maxBytes));
+                return ([], Problems.TooLarge(maxBytes));
             }
             buffer.Write(chunk, 0, read);
         }
-        request.HttpContext.Items[BytesKey] = buffer.ToArray();
-        return new Result<object>(new object(), null);
+        return (buffer.ToArray(), null);
     }
 
     // The message of a JsonException can quote the input; keep to the path and position.
