@@ -1,0 +1,66 @@
+using Omni.Core.Content;
+using Omni.Core.Contacts;
+using Omni.Core.Routing;
+
+namespace Omni.Channels;
+
+/// <summary>Sends one step of a message on one channel, through that channel's providers in priority order.</summary>
+public interface IChannelSender
+{
+    /// <summary>The channels this sender carries (SMS; email; WhatsApp; in-app and webhook).</summary>
+    IReadOnlyList<Channel> Channels { get; }
+
+    /// <summary>
+    /// Sends; never throws for a provider's answer (classified into <see cref="SendResult.Outcome"/>). Only cancellation
+    /// and programming errors throw.
+    /// </summary>
+    Task<SendResult> SendAsync(ChannelSendRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>What one send carries.</summary>
+/// <param name="To">The normalised address on <paramref name="Channel"/> (E.164, e-mail, WhatsApp id, in-app user id, webhook URL).</param>
+/// <param name="IdempotencyKey">"{MessageId}:{Step}": passed to providers that de-duplicate (ACS repeatability, webhook header).</param>
+/// <param name="ContactId">Null for one-off sends.</param>
+public sealed record ChannelSendRequest(
+    string MessageId,
+    int Step,
+    Channel Channel,
+    string To,
+    RenderedContent Content,
+    string Category,
+    Urgency Urgency,
+    string? ContactId,
+    string? CorrelationId,
+    IReadOnlyList<string> Tags)
+{
+    public string IdempotencyKey => $"{MessageId}:{Step}";
+}
+
+public enum SendOutcome
+{
+    /// <summary>A provider accepted it (<see cref="SendResult.ProviderMessageId"/> set).</summary>
+    Accepted,
+
+    /// <summary>Worth retrying later (429, 5xx, timeouts, network): the send function fails the invocation so Service Bus redelivers.</summary>
+    Transient,
+
+    /// <summary>Retrying will not help (invalid number, refused, 4xx, misconfiguration): the plan moves to its next step.</summary>
+    Permanent,
+}
+
+/// <param name="Provider">The provider that accepted, or the last one tried.</param>
+/// <param name="Status">For accepted sends: <c>queued</c> or <c>sent</c> (webhooks answered 2xx count as delivered).</param>
+/// <param name="Error">Provider error code and description on failure; never addresses or message text.</param>
+/// <param name="RetryAfter">From the provider's Retry-After, when it gave one.</param>
+/// <param name="Tries">Every provider call made, in order.</param>
+public sealed record SendResult(
+    SendOutcome Outcome,
+    string Provider,
+    string? ProviderMessageId,
+    Omni.Core.Messages.AttemptStatus Status,
+    int? Segments,
+    decimal? Cost,
+    string? Currency,
+    string? Error,
+    TimeSpan? RetryAfter,
+    IReadOnlyList<Omni.Core.Messages.ProviderTry> Tries);
