@@ -3,6 +3,8 @@ using Omni.Functions.Echo;
 using Omni.Functions.Health;
 using Omni.Functions.Hosting;
 using Omni.Functions.Infrastructure;
+using Omni.Functions.Webhooks;
+using Omni.Functions.Messages;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddCustomHandlerHosting();
@@ -16,6 +18,7 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
     return Task.CompletedTask;
 }));
 builder.Services.AddServiceBusFunction<EchoFunction>(EchoFunction.Name);
+builder.Services.AddMessaging(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -24,6 +27,8 @@ app.UseStatusCodePages();
 app.MapReadiness();
 app.MapHealthApi();
 app.MapContactsApi();
+app.MapWebhooks();
+app.MapMessagesApi();
 app.MapOpenApi("/api/openapi.json");
 app.MapServiceBusFunctions();
 app.Run();

@@ -69,9 +69,9 @@ public sealed record ContactInput
         var preferred = new List<Channel>();
         foreach (var (entry, index) in (PreferredChannels ?? []).Select((c, i) => (c, i)))
         {
-            if (!Channels.TryParse(entry, out var channel))
+            if (!Omni.Core.Contacts.Channels.TryParse(entry, out var channel))
             {
-                errors.Add($"preferredChannels[{index}]", $"Unknown channel; use one of {string.Join(", ", Channels.All.Select(c => c.Name()))}.");
+                errors.Add($"preferredChannels[{index}]", $"Unknown channel; use one of {string.Join(", ", Omni.Core.Contacts.Channels.All.Select(c => c.Name()))}.");
             }
             else if (preferred.Contains(channel))
             {
@@ -103,9 +103,9 @@ public sealed record ContactInput
         var addresses = new Dictionary<Channel, ContactAddress>();
         foreach (var (key, body) in Addresses ?? new Dictionary<string, AddressBody?>())
         {
-            if (!Channels.TryParse(key, out var channel))
+            if (!Omni.Core.Contacts.Channels.TryParse(key, out var channel))
             {
-                errors.Add($"addresses.{key}", $"Unknown channel; use one of {string.Join(", ", Channels.All.Select(c => c.Name()))}.");
+                errors.Add($"addresses.{key}", $"Unknown channel; use one of {string.Join(", ", Omni.Core.Contacts.Channels.All.Select(c => c.Name()))}.");
                 continue;
             }
             if (body is null)
@@ -224,13 +224,13 @@ public sealed record ConsentInput
         Channel? channel = null;
         if (Channel is not null)
         {
-            if (Channels.TryParse(Channel, out var parsed))
+            if (Omni.Core.Contacts.Channels.TryParse(Channel, out var parsed))
             {
                 channel = parsed;
             }
             else
             {
-                errors.Add("channel", $"Unknown channel; use one of {string.Join(", ", Channels.All.Select(c => c.Name()))}, or omit it for all channels.");
+                errors.Add("channel", $"Unknown channel; use one of {string.Join(", ", Omni.Core.Contacts.Channels.All.Select(c => c.Name()))}, or omit it for all channels.");
             }
         }
         ConsentState? state = State switch

@@ -62,9 +62,9 @@ public static class ContactsApi
         {
             parsed = address.Contains('@') ? Channel.Email : Channel.Sms;
         }
-        else if (!Channels.TryParse(channel, out parsed))
+        else if (!Omni.Core.Contacts.Channels.TryParse(channel, out parsed))
         {
-            errors.Add("channel", $"Unknown channel; use one of {string.Join(", ", Channels.All.Select(c => c.Name()))}.");
+            errors.Add("channel", $"Unknown channel; use one of {string.Join(", ", Omni.Core.Contacts.Channels.All.Select(c => c.Name()))}.");
         }
         if (region is not null && !ContactRules.IsValidRegion(region, out var regionError))
         {
@@ -225,7 +225,7 @@ public static class ContactsApi
             .Concat(ledger.History.Select(e => e.Category).OfType<string>())
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        return new ConsentResource(ledger.Snapshot(Channels.All, categories), ledger.History);
+        return new ConsentResource(ledger.Snapshot(Omni.Core.Contacts.Channels.All, categories), ledger.History);
     }
 
     private static IResult Written(HttpContext context, StoreResult result, string id)

@@ -62,7 +62,8 @@ public static class JsonBody
         }
     }
 
-    private static async Task<(byte[] Bytes, IResult? Problem)> ReadBytesAsync(HttpRequest request, string[] mediaTypes, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>The raw body: JSON media type (415), size cap (413); no parsing.</summary>
+    public static async Task<(byte[] Bytes, IResult? Problem)> ReadBytesAsync(HttpRequest request, string[] mediaTypes, int maxBytes, CancellationToken cancellationToken)
     {
         var mediaType = request.ContentType?.Split(';')[0].Trim();
         if (mediaType is null || !mediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
@@ -88,6 +89,6 @@ public static class JsonBody
     }
 
     // The message of a JsonException can quote the input; keep to the path and position.
-    private static string Describe(JsonException e) =>
+    public static string Describe(JsonException e) =>
         e.Path is { Length: > 0 } path ? $"problem at {path} (line {e.LineNumber + 1})." : $"problem at line {e.LineNumber + 1}, byte {e.BytePositionInLine}.";
 }

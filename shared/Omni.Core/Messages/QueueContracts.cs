@@ -34,8 +34,9 @@ public static class OmniQueues
 
     public static string EscalationMessageId(string messageId, int step) => $"{messageId}:{step}:escalate";
 
-    /// <summary>MessageId of the (re)routing of a message; <paramref name="round"/> 0 first, then one per deferral.</summary>
-    public static string RouteMessageId(string messageId, int round) => $"{messageId}:route:{round}";
+    /// <summary>MessageId of the routing of a message: "{id}:route" first, "{id}:route:{unix ms}" for a deferral to <paramref name="deferUntil"/>.</summary>
+    public static string RouteMessageId(string messageId, DateTimeOffset? deferUntil = null) =>
+        deferUntil is { } at ? $"{messageId}:route:{at.ToUnixTimeMilliseconds()}" : $"{messageId}:route";
 }
 
 /// <summary>Body of a <c>send-*</c> queue message: send step <paramref name="Step"/> of the message's plan.</summary>

@@ -1,0 +1,724 @@
+using System.Globalization;
+using System.Text.Json;
+using Omni.Azure.ServiceBus;
+using Omni.Channels;
+using Omni.Core.Consent;
+using Omni.Core.Contacts;
+using Omni.Core.Content;
+using Omni.Core.Messages;
+using Omni.Core.Routing;
+
+namespace Omni.Functions.Messages;
+
+/// <summary>
+/// The outbound path's steps, each idempotent on its queue message: route a message (plan + trace), send one step of
+/// the plan, fall back when a step fails, escalate when a step is not delivered in time, and apply delivery reports.
+/// Every step writes the message log (ETag-checked, re-read and re-applied on conflict) before it acknowledges.
+/// </summary>
+public sealed class OutboundPipeline(
+    IMessageStore messages,
+    IContactStore contacts,
+    ServiceBusClient serviceBus,
+    IEnumerable<IChannelSender> senders,
+    IMessageContentComposer composer,
+    MessagingSettings settings,
+    TimeProvider clock,
+    ILogger<OutboundPipeline> logger)
+{
+    private const int MaxConflictRetries = 8;
+
+    private readonly IReadOnlyList<IChannelSender> _senders = [.. senders];
+
+    /// <summary>Records <paramref name="record"/> (or finds it) and puts it on the outbound queue. Safe to repeat.</summary>
+    public async Task<StoredMessage> AcceptAsync(MessageRecord record, CancellationToken cancellationToken)
+    {
+        var (stored, _) = await messages.CreateAsync(record, cancellationToken);
+        if (stored.Record.Status == MessageStatus.Accepted)
+        {
+            await EnqueueRouteAsync(stored.Record, null, cancellationToken);
+        }
+        return stored;
+    }
+
+    public Task EnqueueRouteAsync(MessageRecord record, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
+        var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record.Request, MessageJson.Options)))
+        {
+            MessageId = OmniQueues.RouteMessageId(record.Id, at),
+            ContentType = "application/json",
+            CorrelationId = record.Request.CorrelationId,
+        };
+        var sender = serviceBus.CreateSender(OmniQueues.Outbound);
+        return at is { } when ? sender.ScheduleMessageAsync(message, when, cancellationToken) : sender.SendMessageAsync(message, cancellationToken);
+    }
+
+    // ---------------------------------------------------------------- routing
+
+    /// <summary>RouteMessage: a request from the outbound queue (the API's, or an app's put there directly).</summary>
+    public async Task RouteAsync(ReadOnlyMemory<byte> body, string? queueMessageId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        MessageRequest? request = null;
+        string? parseError = null;
+        try
+        {
+            request = JsonSerializer.Deserialize<MessageRequest>(body.Span, MessageJson.Strict);
+        }
+        catch (JsonException e)
+        {
+            parseError = $"The body is not a valid message: {Http.JsonBody.Describe(e)}";
+        }
+
+        var id = request?.Id ?? IdFromQueueMessageId(queueMessageId);
+        if (id is null)
+        {
+            logger.LogError("Outbound message without a usable id dropped (queue MessageId {QueueMessageId}).", queueMessageId);
+            return;
+        }
+
+        var stored = await messages.GetAsync(id, cancellationToken);
+        if (stored is null)
+        {
+            // The queue path: validate and record it now; an invalid message is recorded as rejected, never retried.
+            var errors = new ValidationErrors();
+            if (request is not null)
+            {
+                request = request with { Id = id };
+                MessageRequestValidator.Validate(request, errors, requireId: true);
+            }
+            var reason = parseError ?? (errors.IsValid ? null : "Invalid message: " + string.Join("; ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
+            var record = new MessageRecord
+            {
+                Id = id,
+                ContactId = reason is null ? request!.ContactId : null,
+                Request = reason is null ? request! : new MessageRequest { Id = id },
+                Status = reason is null ? MessageStatus.Accepted : MessageStatus.Rejected,
+                Reason = reason,
+                AcceptedAt = now,
+                UpdatedAt = now,
+                Trace = reason is null ? ["Accepted from the outbound queue."] : [reason],
+            };
+            (stored, _) = await messages.CreateAsync(record, cancellationToken);
+            if (reason is not null)
+            {
+                logger.LogWarning("Outbound message {MessageId} rejected: invalid ({Fields}).", id, string.Join(",", errors.ToDictionary().Keys));
+                return;
+            }
+        }
+
+        switch (stored.Record.Status)
+        {
+            case MessageStatus.Accepted:
+                break;
+            case MessageStatus.Deferred when stored.Record.DeferUntil is { } until && until > now.AddSeconds(1):
+                return; // an early duplicate; the scheduled one will come
+            case MessageStatus.Deferred:
+                break;
+            case MessageStatus.Routed when stored.Record.Attempts.Count == 0:
+                // Routed, but the process stopped before the first step was queued: queue it (duplicate detection drops a repeat).
+                await EnqueueInitialStepsAsync(stored.Record, cancellationToken);
+                return;
+            default:
+                return; // routed already: a redelivery
+        }
+
+        await DecideAsync(stored, now, cancellationToken);
+    }
+
+    private async Task DecideAsync(StoredMessage stored, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var record = stored.Record;
+        var request = record.Request;
+        Contact? contact;
+        ConsentLedger ledger;
+        var extraTrace = new List<string>();
+        if (record.ContactId is { } contactId)
+        {
+            var found = await contacts.GetAsync(contactId, cancellationToken);
+            if (found is null)
+            {
+                await FinishAsync(stored, MessageStatus.Undeliverable, $"Contact {contactId} does not exist.", cancellationToken);
+                return;
+            }
+            contact = found.Contact;
+            ledger = new ConsentLedger(await contacts.GetConsentHistoryAsync(contactId, cancellationToken) ?? []);
+        }
+        else
+        {
+            (contact, var notes) = await OneOffContactAsync(record, cancellationToken);
+            extraTrace.AddRange(notes);
+            ledger = new ConsentLedger([]);
+        }
+
+        var channelsWithAddress = contact.Addresses.Keys.ToList();
+        var composed = await composer.ComposeAsync(request, contact, channelsWithAddress, cancellationToken);
+        if (composed.Failure is { } failure)
+        {
+            await FinishAsync(stored, MessageStatus.Undeliverable, failure, cancellationToken);
+            return;
+        }
+        extraTrace.AddRange(composed.Notes);
+
+        var allowed = ParseChannels(request.Channels);
+        var withContent = channelsWithAddress.Where(c => composed.Content.ContainsKey(c)).ToList();
+        foreach (var channel in channelsWithAddress.Except(withContent))
+        {
+            extraTrace.Add($"{channel.Name()}: the content has no text for this channel.");
+        }
+        var message = new OutboundMessage
+        {
+            Id = record.Id,
+            Category = request.Category!,
+            Urgency = MessageRequestValidator.UrgencyOf(request),
+            Strategy = MessageRequestValidator.StrategyOf(request),
+            Content = ToRoutingContent(composed.Content),
+            AllowedChannels = allowed is null ? withContent : [.. allowed.Where(withContent.Contains)],
+            ForcedChannel = Omni.Core.Contacts.Channels.TryParse(request.Channel, out var forced) ? forced : null,
+            SendAt = request.SendAt,
+            ExpiresAt = request.ExpiresAt,
+        };
+
+        var recent = RecentSends.None;
+        if (record.ContactId is { } id && settings.Caps.For(message.Category) is { } cap)
+        {
+            recent = new RecentSends(await messages.CountRecentByCategoryAsync(id, now - cap.Window, cancellationToken));
+        }
+
+        var decision = RoutingPolicy.Decide(new RoutingRequest(message, contact, ledger, settings.Channels, [], settings.Caps, recent, now, settings.Routing));
+        var trace = extraTrace.Concat(decision.Trace).ToList();
+
+        switch (decision.Outcome)
+        {
+            case RoutingOutcome.Send:
+                var updated = await UpdateAsync(record.Id, current => current.Status is MessageStatus.Accepted or MessageStatus.Deferred
+                    ? current with
+                    {
+                        Status = MessageStatus.Routed,
+                        DeferUntil = null,
+                        Plan = decision.Steps,
+                        Content = decision.Steps.Select(s => s.Channel).Distinct().ToDictionary(c => c, c => composed.Content[c]),
+                        Trace = [.. current.Trace, .. trace],
+                        UpdatedAt = now,
+                    }
+                    : null, cancellationToken);
+                if (updated is not null)
+                {
+                    await EnqueueInitialStepsAsync(updated.Record, cancellationToken);
+                    logger.LogInformation("Message {MessageId} routed: {Plan}.", record.Id, string.Join(" > ", decision.Steps.Select(s => s.Channel.Name())));
+                }
+                return;
+
+            case RoutingOutcome.Deferred:
+                var until = decision.DeferUntil!.Value;
+                var deferred = await UpdateAsync(record.Id, current => current.Status is MessageStatus.Accepted or MessageStatus.Deferred
+                    ? current with { Status = MessageStatus.Deferred, DeferUntil = until, Trace = [.. current.Trace, .. trace], UpdatedAt = now }
+                    : null, cancellationToken);
+                if (deferred is not null)
+                {
+                    await EnqueueRouteAsync(deferred.Record, until, cancellationToken);
+                    logger.LogInformation("Message {MessageId} deferred until {Until:O}.", record.Id, until);
+                }
+                return;
+
+            default:
+                var status = decision.Outcome switch
+                {
+                    RoutingOutcome.Expired => MessageStatus.Expired,
+                    RoutingOutcome.Capped => MessageStatus.Capped,
+                    _ => MessageStatus.Undeliverable,
+                };
+                await UpdateAsync(record.Id, current => current.Status is MessageStatus.Accepted or MessageStatus.Deferred
+                    ? current with { Status = status, Reason = trace[^1], Trace = [.. current.Trace, .. trace], UpdatedAt = now }
+                    : null, cancellationToken);
+                logger.LogInformation("Message {MessageId} not sent: {Status}.", record.Id, status.Name());
+                return;
+        }
+    }
+
+    /// <summary>A one-off send: the inline addresses, each suppressed when its owner (a known contact) refuses the category there.</summary>
+    private async Task<(Contact Contact, List<string> Notes)> OneOffContactAsync(MessageRecord record, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var inline = MessageRequestValidator.Validate(record.Request, errors) ?? new Dictionary<Channel, string>();
+        var notes = new List<string>();
+        var addresses = new Dictionary<Channel, ContactAddress>();
+        foreach (var (channel, address) in inline)
+        {
+            var owner = await contacts.FindByAddressAsync(channel, address, cancellationToken);
+            AddressSuppression? suppression = null;
+            if (owner is not null)
+            {
+                var ownerLedger = new ConsentLedger(await contacts.GetConsentHistoryAsync(owner.Contact.Id, cancellationToken) ?? []);
+                var verdict = ownerLedger.Evaluate(channel, record.Request.Category!);
+                if (!verdict.Allowed)
+                {
+                    suppression = new AddressSuppression($"the address belongs to contact {owner.Contact.Id}, who refused {record.Request.Category} on {channel.Name()}", clock.GetUtcNow());
+                    notes.Add($"{channel.Name()}: {suppression.Reason}.");
+                }
+                else if (owner.Contact.Addresses.TryGetValue(channel, out var ownAddress) && ownAddress.Suppression is { } own)
+                {
+                    suppression = own;
+                }
+            }
+            addresses[channel] = new ContactAddress(address, suppression);
+        }
+        return (new Contact { Id = "one-off", Addresses = addresses }, notes);
+    }
+
+    private Task EnqueueInitialStepsAsync(MessageRecord record, CancellationToken cancellationToken)
+    {
+        var strategy = MessageRequestValidator.StrategyOf(record.Request);
+        var steps = strategy == RoutingStrategy.All ? Enumerable.Range(0, record.Plan.Count) : Enumerable.Range(0, Math.Min(1, record.Plan.Count));
+        return Task.WhenAll(steps.Select(step => EnqueueStepAsync(record, step, cancellationToken)));
+    }
+
+    private Task EnqueueStepAsync(MessageRecord record, int step, CancellationToken cancellationToken)
+    {
+        var queue = OmniQueues.SendQueueFor(record.Plan[step].Channel)
+            ?? throw new InvalidOperationException($"No send function for channel {record.Plan[step].Channel.Name()}.");
+        var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new SendStepCommand(record.Id, step), MessageJson.Options)))
+        {
+            MessageId = OmniQueues.StepMessageId(record.Id, step),
+            ContentType = "application/json",
+            CorrelationId = record.Request.CorrelationId,
+        };
+        return serviceBus.CreateSender(queue).SendMessageAsync(message, cancellationToken);
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /// <summary>
+    /// Send*: one step of the plan. A step that already has an outcome is not sent again; a step left pending by a crash
+    /// is sent again with the same idempotency key (providers that de-duplicate drop it).
+    /// </summary>
+    public async Task SendStepAsync(SendStepCommand command, int deliveryCount, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var stored = await messages.GetAsync(command.MessageId, cancellationToken);
+        if (stored is null || command.Step < 0 || command.Step >= stored.Record.Plan.Count)
+        {
+            logger.LogWarning("Send step {Step} of message {MessageId} has nothing to send (message erased or step unknown).", command.Step, command.MessageId);
+            return;
+        }
+        var record = stored.Record;
+        var existing = record.AttemptFor(command.Step);
+        if (existing is { Status: not AttemptStatus.Pending } || record.Status.IsFinal())
+        {
+            return; // a redelivery of a step that has its outcome
+        }
+        var planned = record.Plan[command.Step];
+
+        if (record.Request.ExpiresAt is { } expiresAt && expiresAt <= now)
+        {
+            await UpdateAsync(record.Id, current => WithAttempt(current, command.Step, planned.Channel, now, a => a with
+            {
+                Status = AttemptStatus.Expired,
+                History = [.. a.History, new AttemptStatusChange(AttemptStatus.Expired, now, "expiry", "expired before it was sent")],
+            }, $"Step {command.Step} ({planned.Channel.Name()}): expired at {Stamp(expiresAt)} before sending.") is { } next
+                ? Summarise(next, now) : null, cancellationToken);
+            return;
+        }
+
+        if (existing is null)
+        {
+            var claimed = await UpdateAsync(record.Id, current => current.AttemptFor(command.Step) is null
+                ? WithAttempt(current, command.Step, planned.Channel, now, a => a, $"Step {command.Step} ({planned.Channel.Name()}): sending.")
+                : null, cancellationToken);
+            if (claimed is null)
+            {
+                return; // another delivery claimed it
+            }
+            record = claimed.Record;
+        }
+        else
+        {
+            logger.LogInformation("Step {Step} of message {MessageId} was left pending; sending again with the same idempotency key.", command.Step, record.Id);
+        }
+
+        var sender = _senders.FirstOrDefault(s => s.Channels.Contains(planned.Channel));
+        SendResult result;
+        if (sender is null)
+        {
+            result = new SendResult(SendOutcome.Permanent, "none", null, AttemptStatus.Failed, null, null, null,
+                $"No provider is configured for {planned.Channel.Name()}.", null, []);
+        }
+        else
+        {
+            record.Content.TryGetValue(planned.Channel, out var content);
+            result = await sender.SendAsync(new ChannelSendRequest(
+                record.Id, command.Step, planned.Channel, planned.Address, content ?? new RenderedContent(null),
+                record.Request.Category!, MessageRequestValidator.UrgencyOf(record.Request), record.ContactId,
+                record.Request.CorrelationId, record.Request.Tags ?? []), cancellationToken);
+        }
+
+        var lastChance = deliveryCount >= settings.MaxDeliveryCount;
+        if (result.Outcome == SendOutcome.Transient && !lastChance)
+        {
+            await UpdateAsync(record.Id, current => current.AttemptFor(command.Step) is { Status: AttemptStatus.Pending }
+                ? WithAttempt(current, command.Step, planned.Channel, now, a => a with { Tries = [.. a.Tries, .. result.Tries], Error = result.Error, Provider = result.Provider }, null)
+                : null, cancellationToken);
+            throw new TransientSendException(record.Id, command.Step, result.Provider, deliveryCount);
+        }
+
+        if (result.Outcome == SendOutcome.Accepted)
+        {
+            await OnAcceptedAsync(record, command.Step, planned, result, now, cancellationToken);
+            return;
+        }
+
+        var error = result.Outcome == SendOutcome.Transient
+            ? $"{result.Error} (still failing after {deliveryCount} deliveries; giving up on this channel)"
+            : result.Error;
+        var failed = await UpdateAsync(record.Id, current => current.AttemptFor(command.Step) is { Status: AttemptStatus.Pending }
+            ? WithAttempt(current, command.Step, planned.Channel, now, a => a with
+            {
+                Status = AttemptStatus.Failed,
+                Provider = result.Provider,
+                Error = error,
+                Tries = [.. a.Tries, .. result.Tries],
+                History = [.. a.History, new AttemptStatusChange(AttemptStatus.Failed, now, "send", error)],
+            }, $"Step {command.Step} ({planned.Channel.Name()}): failed at {result.Provider}: {error}")
+            : null, cancellationToken);
+        if (failed is not null)
+        {
+            logger.LogInformation("Step {Step} of message {MessageId} failed permanently at {Provider}.", command.Step, record.Id, result.Provider);
+            await FallBackAsync(failed.Record.Id, command.Step, cancellationToken);
+        }
+    }
+
+    private async Task OnAcceptedAsync(MessageRecord record, int step, PlannedStep planned, SendResult result, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (result.ProviderMessageId is { Length: > 0 } providerId)
+        {
+            // Index first: a fast delivery report must find its attempt.
+            await messages.IndexProviderMessageAsync(result.Provider, providerId, record.Id, step, cancellationToken);
+        }
+        var escalates = planned.EscalateAfter is { } after && step + 1 < record.Plan.Count
+            && MessageRequestValidator.StrategyOf(record.Request) == RoutingStrategy.Escalate;
+        var escalateAt = escalates ? now + planned.EscalateAfter!.Value : (DateTimeOffset?)null;
+        var cost = result.Cost ?? settings.UnitCost(planned.Channel) * (result.Segments ?? 1);
+        var currency = result.Cost is not null ? result.Currency ?? settings.Currency : settings.Currency;
+        var line = $"Step {step} ({planned.Channel.Name()}): accepted by {result.Provider}" +
+            (result.Segments is { } segments ? Inv($", {segments} segment(s)") : "") + Inv($", cost {cost} {currency}") +
+            (escalateAt is { } at ? $"; escalates at {Stamp(at)} unless delivered." : ".");
+        var updated = await UpdateAsync(record.Id, current => current.AttemptFor(step) is { Status: AttemptStatus.Pending } pending
+            ? Summarise(WithAttempt(current, step, planned.Channel, now, a => a with
+            {
+                Status = AttemptStatusMachine.CanMove(a.Status, result.Status) ? result.Status : a.Status,
+                Provider = result.Provider,
+                ProviderMessageId = result.ProviderMessageId,
+                Segments = result.Segments,
+                Cost = cost,
+                Currency = currency,
+                Error = null,
+                EscalateAt = escalateAt,
+                Tries = [.. a.Tries, .. result.Tries],
+                History = [.. a.History, new AttemptStatusChange(result.Status, now, "send", $"accepted by {result.Provider}")],
+            }, line), now)
+            : current.AttemptFor(step) is { ProviderMessageId: null } reported
+                // A delivery report overtook us: keep its status, add what the provider answered.
+                ? WithAttempt(current, step, planned.Channel, now, a => a with
+                {
+                    Provider = result.Provider,
+                    ProviderMessageId = result.ProviderMessageId,
+                    Segments = result.Segments,
+                    Cost = cost,
+                    Currency = currency,
+                    EscalateAt = escalateAt,
+                    Tries = [.. a.Tries, .. result.Tries],
+                }, line)
+                : null, cancellationToken);
+        logger.LogInformation("Step {Step} of message {MessageId} accepted by {Provider}.", step, record.Id, result.Provider);
+        if (updated is not null && escalateAt is { } due)
+        {
+            var check = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new EscalationCheck(record.Id, step), MessageJson.Options)))
+            {
+                MessageId = OmniQueues.EscalationMessageId(record.Id, step),
+                ContentType = "application/json",
+                CorrelationId = record.Request.CorrelationId,
+            };
+            await serviceBus.CreateSender(OmniQueues.Escalations).ScheduleMessageAsync(check, due, cancellationToken);
+        }
+    }
+
+    /// <summary>After step <paramref name="failedStep"/> failed: send the next step (first/escalate), or end the message when nothing is left.</summary>
+    private async Task FallBackAsync(string messageId, int failedStep, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var stored = await messages.GetAsync(messageId, cancellationToken);
+        if (stored is null)
+        {
+            return;
+        }
+        var record = stored.Record;
+        var strategy = MessageRequestValidator.StrategyOf(record.Request);
+        var next = failedStep + 1;
+        var laterStarted = record.Attempts.Any(a => a.Step > failedStep);
+        if (strategy != RoutingStrategy.All && !laterStarted && next < record.Plan.Count && !record.Status.IsFinal())
+        {
+            var queued = await UpdateAsync(messageId, current => current.Attempts.Any(a => a.Step > failedStep) ? null : current with
+            {
+                Trace = [.. current.Trace, $"Falling back from {current.Plan[failedStep].Channel.Name()} to {current.Plan[next].Channel.Name()} (step {next})."],
+                UpdatedAt = now,
+            }, cancellationToken);
+            if (queued is not null)
+            {
+                await EnqueueStepAsync(queued.Record, next, cancellationToken);
+            }
+            return;
+        }
+        await UpdateAsync(messageId, current => Summarise(current, now), cancellationToken);
+    }
+
+    // ---------------------------------------------------------------- escalation
+
+    /// <summary>EscalateMessage: the step's deadline passed; unless it was delivered (or answered), send the next step.</summary>
+    public async Task EscalateAsync(EscalationCheck check, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var stored = await messages.GetAsync(check.MessageId, cancellationToken);
+        var attempt = stored?.Record.AttemptFor(check.Step);
+        if (stored is null || attempt is null)
+        {
+            return;
+        }
+        var record = stored.Record;
+        var next = check.Step + 1;
+        string? reason = null;
+        if (AttemptStatusMachine.IsDelivered(attempt.Status))
+        {
+            reason = $"delivered ({attempt.Status.Name()})";
+        }
+        else if (record.RepliedAt is not null)
+        {
+            reason = "the contact replied";
+        }
+        else if (record.Attempts.Any(a => a.Step > check.Step) || attempt.Escalated || attempt.Status is AttemptStatus.Failed or AttemptStatus.Expired)
+        {
+            return; // the plan moved on already (fallback or an earlier check)
+        }
+        else if (record.Status.IsFinal() || next >= record.Plan.Count)
+        {
+            return;
+        }
+        else if (record.Request.ExpiresAt is { } expiresAt && expiresAt <= now)
+        {
+            reason = "the message expired";
+        }
+
+        if (reason is not null)
+        {
+            await UpdateAsync(record.Id, current => current.Trace.Contains(EscalationSkipped(check.Step, reason)) ? null : current with
+            {
+                Trace = [.. current.Trace, EscalationSkipped(check.Step, reason)],
+                UpdatedAt = now,
+            }, cancellationToken);
+            return;
+        }
+
+        var escalated = await UpdateAsync(record.Id, current => current.AttemptFor(check.Step) is { Escalated: false } a && !AttemptStatusMachine.IsDelivered(a.Status)
+            && current.Attempts.All(x => x.Step <= check.Step)
+            ? WithAttempt(current, check.Step, a.Channel, now, x => x with { Escalated = true },
+                $"Step {check.Step} ({a.Channel.Name()}) not delivered by {Stamp(now)} ({a.Status.Name()}): escalating to {current.Plan[next].Channel.Name()} (step {next}).")
+            : null, cancellationToken);
+        if (escalated is not null)
+        {
+            logger.LogInformation("Message {MessageId} escalates from step {Step} to step {Next}.", record.Id, check.Step, next);
+            await EnqueueStepAsync(escalated.Record, next, cancellationToken);
+        }
+    }
+
+    private static string EscalationSkipped(int step, string reason) => $"Step {step}: no escalation, {reason}.";
+
+    // ---------------------------------------------------------------- reports
+
+    /// <summary>
+    /// ProcessInbound, delivery and engagement reports: move the attempt forward through the status machine (a late or
+    /// repeated report changes nothing) and fall back when it failed. False when the provider id is not (yet) known.
+    /// </summary>
+    public async Task<bool> ApplyReportAsync(InboundEvent report, CancellationToken cancellationToken)
+    {
+        if (report.ProviderMessageId is null || report.Status is not { } status)
+        {
+            return true;
+        }
+        var target = await messages.FindByProviderMessageAsync(report.Provider, report.ProviderMessageId, cancellationToken);
+        if (target is null)
+        {
+            return false;
+        }
+        var now = clock.GetUtcNow();
+        var moved = false;
+        var updated = await UpdateAsync(target.MessageId, current =>
+        {
+            var attempt = current.AttemptFor(target.Step);
+            if (attempt is null || !AttemptStatusMachine.CanMove(attempt.Status, status))
+            {
+                return null;
+            }
+            moved = true;
+            var detail = report.Kind == InboundEventKind.Engagement ? $"engagement: {report.Engagement}" : report.Error;
+            return Summarise(WithAttempt(current, target.Step, attempt.Channel, now, a => a with
+            {
+                Status = status,
+                Error = status is AttemptStatus.Failed or AttemptStatus.Expired ? report.Error ?? a.Error : a.Error,
+                History = [.. a.History, new AttemptStatusChange(status, report.OccurredAt == default ? now : report.OccurredAt, "report", detail)],
+            }, $"Step {target.Step} ({attempt.Channel.Name()}): {report.Provider} reports {status.Name()}{(report.Error is null ? "" : ": " + report.Error)}."), now);
+        }, cancellationToken);
+        if (moved && updated is not null && status is AttemptStatus.Failed or AttemptStatus.Expired)
+        {
+            await FallBackAsync(target.MessageId, target.Step, cancellationToken);
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>Re-reads and re-applies <paramref name="change"/> until the ETag holds; null when the change says "nothing to do".</summary>
+    public async Task<StoredMessage?> UpdateAsync(string messageId, Func<MessageRecord, MessageRecord?> change, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < MaxConflictRetries; i++)
+        {
+            var stored = await messages.GetAsync(messageId, cancellationToken);
+            if (stored is null)
+            {
+                return null;
+            }
+            var next = change(stored.Record);
+            if (next is null)
+            {
+                return null;
+            }
+            var replaced = await messages.ReplaceAsync(next, stored.ETag, cancellationToken);
+            if (replaced is not null)
+            {
+                return replaced;
+            }
+        }
+        throw new MessageConflictException(messageId);
+    }
+
+    private async Task FinishAsync(StoredMessage stored, MessageStatus status, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await UpdateAsync(stored.Record.Id, current => current.Status is MessageStatus.Accepted or MessageStatus.Deferred
+            ? current with { Status = status, Reason = reason, Trace = [.. current.Trace, reason], UpdatedAt = now }
+            : null, cancellationToken);
+        logger.LogInformation("Message {MessageId} not sent: {Status}.", stored.Record.Id, status.Name());
+    }
+
+    private static MessageRecord WithAttempt(MessageRecord record, int step, Channel channel, DateTimeOffset now, Func<MessageAttempt, MessageAttempt> change, string? traceLine)
+    {
+        var attempts = record.Attempts.ToList();
+        var index = attempts.FindIndex(a => a.Step == step);
+        var current = index >= 0 ? attempts[index] : new MessageAttempt
+        {
+            Step = step,
+            Channel = channel,
+            StartedAt = now,
+            History = [new AttemptStatusChange(AttemptStatus.Pending, now, "send")],
+        };
+        var changed = change(current);
+        if (index >= 0)
+        {
+            attempts[index] = changed;
+        }
+        else
+        {
+            attempts.Add(changed);
+            attempts.Sort((a, b) => a.Step.CompareTo(b.Step));
+        }
+        return record with
+        {
+            Attempts = attempts,
+            Trace = traceLine is null ? record.Trace : [.. record.Trace, traceLine],
+            UpdatedAt = now,
+        };
+    }
+
+    /// <summary>The message status from its attempts: read &gt; delivered &gt; sent; undeliverable once every step failed and nothing is left to try.</summary>
+    public static MessageRecord Summarise(MessageRecord record, DateTimeOffset now)
+    {
+        if (record.Status is MessageStatus.Rejected or MessageStatus.Capped)
+        {
+            return record;
+        }
+        var attempts = record.Attempts;
+        MessageStatus status;
+        string? reason = record.Reason;
+        if (attempts.Any(a => a.Status == AttemptStatus.Read))
+        {
+            status = MessageStatus.Read;
+        }
+        else if (attempts.Any(a => a.Status == AttemptStatus.Delivered))
+        {
+            status = MessageStatus.Delivered;
+        }
+        else if (attempts.Any(a => a.Status is AttemptStatus.Queued or AttemptStatus.Sent))
+        {
+            status = MessageStatus.Sent;
+        }
+        else if (attempts.Any(a => a.Status == AttemptStatus.Pending))
+        {
+            status = MessageStatus.Routed;
+        }
+        else
+        {
+            var strategy = MessageRequestValidator.StrategyOf(record.Request);
+            var started = attempts.Count;
+            var nothingLeft = strategy == RoutingStrategy.All ? started == record.Plan.Count : attempts.Any(a => a.Step == record.Plan.Count - 1) || started == 0;
+            if (!nothingLeft)
+            {
+                return record with { Status = MessageStatus.Routed };
+            }
+            var expired = attempts.Count > 0 && attempts.All(a => a.Status == AttemptStatus.Expired);
+            status = expired ? MessageStatus.Expired : MessageStatus.Undeliverable;
+            reason = expired ? "Expired before it could be sent." : "Every channel of the plan failed.";
+        }
+        if (status == record.Status && reason == record.Reason)
+        {
+            return record;
+        }
+        var trace = status is MessageStatus.Undeliverable or MessageStatus.Expired && record.Status != status ? [.. record.Trace, reason!] : record.Trace;
+        return record with { Status = status, Reason = status is MessageStatus.Undeliverable or MessageStatus.Expired ? reason : record.Reason, Trace = trace, UpdatedAt = now };
+    }
+
+    private static MessageContent ToRoutingContent(IReadOnlyDictionary<Channel, RenderedContent> content)
+    {
+        content.TryGetValue(Channel.Email, out var email);
+        return new MessageContent(
+            Text: null,
+            Subject: email?.Subject,
+            Html: email?.Html,
+            TextByChannel: content.Where(c => c.Value.Text is not null).ToDictionary(c => c.Key, c => c.Value.Text!));
+    }
+
+    private static List<Channel>? ParseChannels(IReadOnlyList<string>? names) =>
+        names?.Select(n => Omni.Core.Contacts.Channels.TryParse(n, out var c) ? c : (Channel?)null).Where(c => c is not null).Select(c => c!.Value).ToList();
+
+    /// <summary>An id for a queue message without one in its body: its Service Bus MessageId when that is a valid id, else a hash of it.</summary>
+    private static string? IdFromQueueMessageId(string? queueMessageId)
+    {
+        if (string.IsNullOrEmpty(queueMessageId))
+        {
+            return null;
+        }
+        if (MessageRequestValidator.IsValidId(queueMessageId))
+        {
+            return queueMessageId;
+        }
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(queueMessageId));
+        return "q-" + Convert.ToHexStringLower(hash)[..40];
+    }
+
+    private static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>A provider failed transiently: the invocation fails so Service Bus redelivers the step.</summary>
+public sealed class TransientSendException(string messageId, int step, string provider, int deliveryCount)
+    : Exception($"Step {step} of message {messageId}: {provider} failed transiently on delivery {deliveryCount}; Service Bus will redeliver.");
+
+/// <summary>The message record kept changing under us; the invocation fails and is retried.</summary>
+public sealed class MessageConflictException(string messageId) : Exception($"Message {messageId} kept changing concurrently; retrying the delivery.");
