@@ -1,0 +1,56 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Omni.Core.Messages;
+
+namespace Omni.Storage.Messages;
+
+/// <summary>
+/// The stored JSON of a <see cref="MessageRecord"/>: System.Text.Json web defaults (camelCase), nulls omitted, enums by
+/// their wire names (the enums carry <see cref="JsonStringEnumConverter{TEnum}"/>; channel-keyed maps use them as keys).
+/// </summary>
+/// <remarks>
+/// HTML is not escaped (<c>&lt;</c> stays <c>&lt;</c>, not <c>\u003C</c>): the JSON is stored, never embedded in a page,
+/// and escaping every tag bracket and non-ASCII letter of an HTML e-mail would inflate it by up to 6× and push
+/// large e-mails over the 1 MiB entity limit.
+/// </remarks>
+public static class MessageRecordJson
+{
+    /// <summary>Bumped when the stored shape changes incompatibly; stored beside the data as <c>SchemaVersion</c>.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>The serializer options used for stored records.</summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    public static string Serialize(MessageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return JsonSerializer.Serialize(record, Options);
+    }
+
+    /// <exception cref="InvalidDataException">The JSON is not a message record.</exception>
+    public static MessageRecord Deserialize(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            return JsonSerializer.Deserialize<MessageRecord>(json, Options) ?? throw new InvalidDataException("A stored message record is empty.");
+        }
+        catch (JsonException e)
+        {
+            // The exception message may quote the document; keep it (personal data) out of the message.
+            throw new InvalidDataException($"A stored message record is not valid JSON (at {e.Path ?? "?"}).");
+        }
+    }
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}
