@@ -36,6 +36,8 @@ public static class AzureConnections
     {
         services.AddSingleton<Omni.Core.Contacts.IContactStore>(sp => new Omni.Storage.Contacts.TableContactStore(
             sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Omni.Core.Messages.IMessageStore>(sp => new Omni.Storage.Messages.TableMessageStore(sp.GetRequiredService<TableServiceClient>()));
+        services.AddSingleton<Omni.Core.Messages.IIdempotencyStore>(sp => new Omni.Storage.Messages.TableIdempotencyStore(sp.GetRequiredService<TableServiceClient>()));
         return services;
     }
 

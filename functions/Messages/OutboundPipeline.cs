@@ -315,7 +315,10 @@ public sealed class OutboundPipeline(
                 Status = AttemptStatus.Expired,
                 History = [.. a.History, new AttemptStatusChange(AttemptStatus.Expired, now, "expiry", "expired before it was sent")],
             }, $"Step {command.Step} ({planned.Channel.Name()}): expired at {Stamp(expiresAt)} before sending.") is { } next
-                ? Summarise(next, now) : null, cancellationToken);
+                ? Summarise(next, now) is { Status: MessageStatus.Delivered or MessageStatus.Read or MessageStatus.Sent } reached
+                    ? reached
+                    : next with { Status = MessageStatus.Expired, Reason = $"Expired at {Stamp(expiresAt)} before it could be sent." }
+                : null, cancellationToken);
             return;
         }
 
