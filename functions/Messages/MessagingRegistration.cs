@@ -1,4 +1,5 @@
 using Omni.Functions.Hosting;
+using Omni.Functions.Infrastructure;
 
 namespace Omni.Functions.Messages;
 
@@ -7,6 +8,7 @@ public static class MessagingRegistration
     /// <summary>The outbound pipeline, its settings and its queue-triggered functions.</summary>
     public static IServiceCollection AddMessaging(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOmniChannels(configuration);
         services.AddSingleton(_ => MessagingSettings.FromConfiguration(configuration));
         services.AddSingleton<IMessageContentComposer, InlineContentComposer>();
         services.AddSingleton<OutboundPipeline>();

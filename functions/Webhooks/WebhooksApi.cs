@@ -1,0 +1,324 @@
+using System.Text;
+using Omni.Azure.ServiceBus;
+using Omni.Channels.Inbound;
+using Omni.Core.Messages;
+
+namespace Omni.Functions.Webhooks;
+
+/// <summary>
+/// The provider webhooks (functions AcsEvents, TwilioWebhook, MetaWebhook, ChatWebhook): each authenticates the request
+/// itself (function keys are off: providers cannot send them), normalises it with <c>Omni.Channels.Inbound</c> and puts
+/// the events on the <c>inbound</c> queue in one batch, Service Bus MessageId = event id, so a provider's retry is
+/// dropped by duplicate detection. Bad signature → 401 and nothing enqueued; malformed → 400; nothing Omni acts on →
+/// 200; Service Bus down → 503 so the provider retries. Addresses, text and secrets are never logged.
+/// </summary>
+public static class WebhooksApi
+{
+    public const string AcsSecretKey = "AcsEvents:Secret";
+    public const string TwilioAuthTokenKey = "Twilio:AuthToken";
+    public const string TwilioWebhookUrlKey = "Twilio:WebhookUrl";
+    public const string PublicBaseUrlKey = "Omni:PublicBaseUrl";
+    public const string MetaAppSecretKey = "Meta:AppSecret";
+    public const string MetaVerifyTokenKey = "Meta:VerifyToken";
+    public const string ChatSecretKey = "Chat:Secret";
+
+    /// <summary>Event Grid delivers at most 1 MB per request; no provider here sends more.</summary>
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    private const string LoggerName = "Omni.Functions.Webhooks";
+
+    public static void MapWebhooks(this WebApplication app)
+    {
+        // Not part of the public API document: providers call these, not apps.
+        var webhooks = app.MapGroup("/api/webhooks").ExcludeFromDescription();
+        webhooks.MapPost("/acs", AcsEventsAsync).WithName("AcsEvents");
+        webhooks.MapMethods("/acs", [HttpMethods.Options], AcsOptions).WithName("AcsEventsHandshake");
+        webhooks.MapPost("/twilio", TwilioAsync).WithName("TwilioWebhook");
+        webhooks.MapGet("/meta", MetaVerify).WithName("MetaWebhookVerify");
+        webhooks.MapPost("/meta", MetaAsync).WithName("MetaWebhook");
+        webhooks.MapPost("/chat", ChatAsync).WithName("ChatWebhook");
+    }
+
+    internal static async Task<IResult> AcsEventsAsync(HttpContext context, IConfiguration configuration, ServiceBusClient serviceBus,
+        TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        if (AcsSecretProblem(context, configuration, logger) is { } refused)
+        {
+            return refused;
+        }
+        var (body, tooLarge) = await ReadBodyAsync(context.Request, cancellationToken);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+        var result = AcsEventGridWebhook.Parse(body, time.GetUtcNow());
+        if (result.Outcome == InboundOutcome.SubscriptionValidation)
+        {
+            logger.LogInformation("AcsEvents: Event Grid subscription validated");
+            return TypedResults.Ok(new { validationResponse = result.ValidationCode });
+        }
+        return await AnswerAsync("AcsEvents", result, serviceBus, logger, () => TypedResults.Ok(), cancellationToken);
+    }
+
+    /// <summary>CloudEvents 1.0 abuse protection: grant the origin Event Grid asks for, at any rate.</summary>
+    internal static IResult AcsOptions(HttpContext context, IConfiguration configuration, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        if (AcsSecretProblem(context, configuration, logger) is { } refused)
+        {
+            return refused;
+        }
+        var origin = AcsEventGridWebhook.AllowedOrigin(context.Request.Headers["WebHook-Request-Origin"].ToString());
+        if (origin is null)
+        {
+            return Problem(400, "Invalid request", "An OPTIONS request here is the CloudEvents handshake: send WebHook-Request-Origin.");
+        }
+        context.Response.Headers["WebHook-Allowed-Origin"] = origin;
+        context.Response.Headers["WebHook-Allowed-Rate"] = "*";
+        context.Response.Headers.Allow = "POST, OPTIONS";
+        logger.LogInformation("AcsEvents: CloudEvents handshake granted");
+        return TypedResults.Ok();
+    }
+
+    internal static async Task<IResult> TwilioAsync(HttpContext context, IConfiguration configuration, ServiceBusClient serviceBus,
+        TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        var authToken = configuration[TwilioAuthTokenKey];
+        if (string.IsNullOrEmpty(authToken))
+        {
+            logger.LogWarning("TwilioWebhook: Twilio__AuthToken is not configured; every request is refused");
+            return Unauthorized("TwilioWebhook");
+        }
+        var (body, tooLarge) = await ReadBodyAsync(context.Request, cancellationToken);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+        var signature = context.Request.Headers[TwilioWebhook.SignatureHeader].ToString();
+        var urls = TwilioUrls(context.Request, configuration);
+        var mediaType = context.Request.ContentType?.Split(';')[0].Trim();
+        var isJson = mediaType is not null && mediaType.EndsWith("json", StringComparison.OrdinalIgnoreCase);
+
+        IReadOnlyList<KeyValuePair<string, string>>? parameters;
+        if (isJson)
+        {
+            if (!TwilioWebhook.IsValidJsonRequest(authToken, urls, body.Span, signature))
+            {
+                logger.LogWarning("TwilioWebhook: refused a JSON request with a missing or wrong signature or bodySHA256");
+                return Unauthorized("TwilioWebhook");
+            }
+            parameters = TwilioWebhook.ParseJsonParameters(body);
+        }
+        else
+        {
+            parameters = TwilioWebhook.ParseForm(body.Span);
+            if (parameters is null || !TwilioWebhook.IsValidFormRequest(authToken, urls, parameters, signature))
+            {
+                logger.LogWarning("TwilioWebhook: refused a request with a missing or wrong X-Twilio-Signature");
+                return Unauthorized("TwilioWebhook");
+            }
+        }
+        var result = parameters is null
+            ? InboundParseResult.Malformed("The body is not a JSON object.")
+            : TwilioWebhook.Parse(parameters, time.GetUtcNow());
+        // Twilio reads the answer as TwiML: an empty <Response/> says "no reply".
+        return await AnswerAsync("TwilioWebhook", result, serviceBus, logger, () => Results.Text("<Response/>", "text/xml", Encoding.UTF8), cancellationToken);
+    }
+
+    internal static IResult MetaVerify(HttpContext context, IConfiguration configuration, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        var configured = configuration[MetaVerifyTokenKey];
+        if (string.IsNullOrEmpty(configured))
+        {
+            logger.LogWarning("MetaWebhook: Meta__VerifyToken is not configured; subscription verification is refused");
+        }
+        var query = context.Request.Query;
+        var challenge = MetaWebhook.VerifySubscription(configured, query["hub.mode"].ToString(), query["hub.verify_token"].ToString(), query["hub.challenge"].ToString());
+        if (challenge is null)
+        {
+            logger.LogWarning("MetaWebhook: subscription verification refused (wrong mode or verify token)");
+            return Problem(403, "Forbidden", "The verify token does not match.");
+        }
+        logger.LogInformation("MetaWebhook: subscription verified");
+        return Results.Text(challenge, "text/plain", Encoding.UTF8);
+    }
+
+    internal static async Task<IResult> MetaAsync(HttpContext context, IConfiguration configuration, ServiceBusClient serviceBus,
+        TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        var appSecret = configuration[MetaAppSecretKey];
+        if (string.IsNullOrEmpty(appSecret))
+        {
+            logger.LogWarning("MetaWebhook: Meta__AppSecret is not configured; every request is refused");
+            return Unauthorized("MetaWebhook");
+        }
+        var (body, tooLarge) = await ReadBodyAsync(context.Request, cancellationToken);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+        var result = MetaWebhook.VerifyAndParse(appSecret, body, context.Request.Headers[MetaWebhook.SignatureHeader].ToString(), time.GetUtcNow());
+        return await AnswerAsync("MetaWebhook", result, serviceBus, logger, () => TypedResults.Ok(), cancellationToken);
+    }
+
+    internal static async Task<IResult> ChatAsync(HttpContext context, IConfiguration configuration, ServiceBusClient serviceBus,
+        TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        var secret = configuration[ChatSecretKey];
+        if (string.IsNullOrEmpty(secret))
+        {
+            logger.LogWarning("ChatWebhook: Chat__Secret is not configured; every request is refused");
+            return Unauthorized("ChatWebhook");
+        }
+        var (body, tooLarge) = await ReadBodyAsync(context.Request, cancellationToken);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+        var result = ChatWebhook.VerifyAndParse(secret, context.Request.Headers[ChatWebhook.SignatureHeader].ToString(), body, time.GetUtcNow());
+        return await AnswerAsync("ChatWebhook", result, serviceBus, logger, () => TypedResults.Ok(), cancellationToken);
+    }
+
+    /// <summary>
+    /// The public URLs Twilio may have signed: <c>Twilio__WebhookUrl</c> alone when set (plus the request's query);
+    /// otherwise the URL rebuilt from X-Forwarded-Proto/Host (the Functions host's proxy), from <c>Omni__PublicBaseUrl</c>,
+    /// and from the request itself. Port variants are added by the validator.
+    /// </summary>
+    internal static IReadOnlyList<string> TwilioUrls(HttpRequest request, IConfiguration configuration)
+    {
+        var pathAndQuery = request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+        if (configuration[TwilioWebhookUrlKey] is { Length: > 0 } configured)
+        {
+            return [configured.Contains('?') || !request.QueryString.HasValue ? configured : configured + request.QueryString.ToUriComponent()];
+        }
+        var urls = new List<string>();
+        var forwardedHost = First(request.Headers["X-Forwarded-Host"].ToString());
+        if (forwardedHost is not null)
+        {
+            var proto = First(request.Headers["X-Forwarded-Proto"].ToString()) ?? request.Scheme;
+            urls.Add($"{proto}://{forwardedHost}{pathAndQuery}");
+        }
+        if (configuration[PublicBaseUrlKey] is { Length: > 0 } baseUrl)
+        {
+            urls.Add(baseUrl.TrimEnd('/') + pathAndQuery);
+        }
+        urls.Add($"{request.Scheme}://{request.Host.ToUriComponent()}{pathAndQuery}");
+        return urls;
+
+        static string? First(string header) => header.Split(',')[0].Trim() is { Length: > 0 } value ? value : null;
+    }
+
+    private static IResult? AcsSecretProblem(HttpContext context, IConfiguration configuration, ILogger logger)
+    {
+        var configured = configuration[AcsSecretKey];
+        if (string.IsNullOrEmpty(configured))
+        {
+            logger.LogWarning("AcsEvents: AcsEvents__Secret is not configured; every request is refused");
+            return Unauthorized("AcsEvents");
+        }
+        if (!WebhookCrypto.SecretEquals(configured, context.Request.Query["secret"].ToString()))
+        {
+            logger.LogWarning("AcsEvents: refused a request with a missing or wrong secret");
+            return Unauthorized("AcsEvents");
+        }
+        return null;
+    }
+
+    private static async Task<IResult> AnswerAsync(string function, InboundParseResult result, ServiceBusClient serviceBus, ILogger logger,
+        Func<IResult> ok, CancellationToken cancellationToken)
+    {
+        switch (result.Outcome)
+        {
+            case InboundOutcome.Unauthorized:
+                logger.LogWarning("{Function}: refused: {Reason}", function, result.Reason);
+                return Unauthorized(function);
+            case InboundOutcome.Malformed:
+                logger.LogWarning("{Function}: malformed request: {Reason}", function, result.Reason);
+                return Problem(400, "Invalid request", result.Reason ?? "The body is not in the provider's format.");
+            case InboundOutcome.SubscriptionValidation:
+                return Problem(400, "Invalid request", "Subscription validation is only answered by AcsEvents.");
+        }
+        foreach (var reason in result.Ignored)
+        {
+            logger.LogInformation("{Function}: ignored {Reason}", function, reason);
+        }
+        if (result.Events.Count == 0)
+        {
+            return ok();
+        }
+        try
+        {
+            await EnqueueAsync(serviceBus, result.Events, cancellationToken);
+        }
+        catch (Exception e) when (e is global::Azure.RequestFailedException or ServiceBusException or HttpRequestException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            logger.LogError("{Function}: could not enqueue {Count} event(s) on {Queue}: {Error}", function, result.Events.Count, OmniQueues.Inbound, e.GetType().Name + ": " + e.Message);
+            return Problem(503, "Service unavailable", "The events could not be queued; retry later.");
+        }
+        logger.LogInformation("{Function}: enqueued {Count} event(s): {Ids}", function, result.Events.Count, string.Join(", ", result.Events.Select(e => e.Id)));
+        return ok();
+    }
+
+    /// <summary>One batch; only when it is over the size limit, one message at a time (each is far below it).</summary>
+    private static async Task EnqueueAsync(ServiceBusClient serviceBus, IReadOnlyList<InboundEvent> events, CancellationToken cancellationToken)
+    {
+        var sender = serviceBus.CreateSender(OmniQueues.Inbound);
+        var messages = events.Select(ToMessage).ToList();
+        try
+        {
+            await sender.SendMessagesAsync(messages, cancellationToken);
+        }
+        catch (ServiceBusException e) when (e.Reason == ServiceBusFailureReason.MessageSizeExceeded && messages.Count > 1)
+        {
+            foreach (var message in messages)
+            {
+                await sender.SendMessageAsync(message, cancellationToken);
+            }
+        }
+    }
+
+    internal static ServiceBusMessage ToMessage(InboundEvent inboundEvent) => new(InboundEventJson.Serialize(inboundEvent))
+    {
+        MessageId = inboundEvent.Id,
+        ContentType = "application/json",
+        Subject = inboundEvent.Kind switch
+        {
+            InboundEventKind.Delivery => "delivery",
+            InboundEventKind.Engagement => "engagement",
+            _ => "message",
+        },
+    };
+
+    private static async Task<(ReadOnlyMemory<byte> Body, IResult? TooLarge)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (default, TooLarge());
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return (default, TooLarge());
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return (buffer.ToArray(), null);
+
+        static IResult TooLarge() => Problem(413, "Body too large", $"The body may be at most {MaxBodyBytes} bytes.");
+    }
+
+    private static IResult Unauthorized(string function) =>
+        Problem(401, "Unauthorized", $"{function} accepts only requests signed with this app's configured secret.");
+
+    private static IResult Problem(int status, string title, string detail) => TypedResults.Problem(detail, statusCode: status, title: title);
+}
