@@ -1,5 +1,6 @@
 using Omni.DevHost.Handler;
 using Omni.DevHost.Http;
+using Omni.DevHost.Sandbox;
 using Omni.DevHost.ServiceBus;
 using Omni.DevHost.Storage;
 using Omni.Hosting;
@@ -25,8 +26,9 @@ public sealed class DevHostServer : IAsyncDisposable
     private int _disposed;
 
     private DevHostServer(WebApplication app, Azurite? azurite, FunctionAppManifest manifest, ServiceBusEmulator serviceBus,
-        HandlerProcess handler, HttpClient handlerClient, Uri baseAddress, string storageConnectionString)
+        HandlerProcess handler, HttpClient handlerClient, Uri baseAddress, string storageConnectionString, ProviderSandbox sandbox)
     {
+        Sandbox = sandbox;
         _app = app;
         _azurite = azurite;
         Manifest = manifest;
@@ -44,6 +46,9 @@ public sealed class DevHostServer : IAsyncDisposable
     public ServiceBusEmulator ServiceBus { get; }
 
     public HandlerProcess Handler { get; }
+
+    /// <summary>The sandbox ACS and Twilio providers at <c>/_sandbox/*</c>.</summary>
+    public ProviderSandbox Sandbox { get; }
 
     public string StorageConnectionString { get; }
 
@@ -106,6 +111,11 @@ public sealed class DevHostServer : IAsyncDisposable
             var defaults = connectionNames.ToDictionary(name => name, _ => ServiceBusEmulator.ConnectionString(baseAddress));
             defaults["AzureWebJobsStorage"] = storage;
             defaults["FUNCTIONS_WORKER_RUNTIME"] = "custom";
+            var configured = ConfiguredSettings(options);
+            foreach (var (key, value) in SandboxEnvironment.HandlerDefaults(baseAddress, configured.Contains))
+            {
+                defaults.TryAdd(key, value);
+            }
 
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Omni.DevHost");
@@ -115,11 +125,13 @@ public sealed class DevHostServer : IAsyncDisposable
                 logger.LogCritical("{Reason}", reason);
                 app.Lifetime.StopApplication();
             });
+            var sandbox = new ProviderSandbox(SandboxEnvironment.OptionsFor(baseAddress, environment), app.Services.GetRequiredService<ILoggerFactory>());
             var proxy = new FunctionProxy(handler, handlerClient, app.Services.GetRequiredService<ILogger<FunctionProxy>>());
 
             app.UseExceptionHandler();
             proxy.Map(app, manifest, logger);
             serviceBus.MapEndpoints(app);
+            sandbox.Map(app);
             app.MapGet("/_devhost", () => TypedResults.Ok(new
             {
                 appRoot = manifest.Root,
@@ -129,7 +141,7 @@ public sealed class DevHostServer : IAsyncDisposable
                 azurite = azurite is null ? null : new { tablePort = azurite.TablePort, startedByDevHost = azurite.Owned, pid = azurite.ProcessId },
             })).ExcludeFromDescription();
 
-            var server = new DevHostServer(app, azurite, manifest, serviceBus, handler, handlerClient, baseAddress, storage);
+            var server = new DevHostServer(app, azurite, manifest, serviceBus, handler, handlerClient, baseAddress, storage, sandbox);
             app.Lifetime.ApplicationStopping.Register(() =>
             {
                 // Ctrl-C in a terminal reaches the handler too; it must not be restarted while everything stops.
@@ -165,6 +177,27 @@ public sealed class DevHostServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The settings the developer set (non-empty): environment, local.settings.json Values, explicit overrides.</summary>
+    private static HashSet<string> ConfiguredSettings(DevHostOptions options)
+    {
+        var configured = new HashSet<string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Value is string { Length: > 0 })
+            {
+                configured.Add((string)entry.Key);
+            }
+        }
+        foreach (var (key, value) in HandlerEnvironment.ReadLocalSettings(options.LocalSettingsFile).Concat(options.HandlerEnvironment))
+        {
+            if (value.Length > 0)
+            {
+                configured.Add(key);
+            }
+        }
+        return configured;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -174,6 +207,7 @@ public sealed class DevHostServer : IAsyncDisposable
         await _stopping.CancelAsync();
         await Task.WhenAll(_dispatchers);
         await Handler.DisposeAsync();
+        await Sandbox.DisposeAsync();
         try
         {
             await _app.StopAsync(TimeSpan.FromSeconds(5));

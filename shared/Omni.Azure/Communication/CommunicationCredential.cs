@@ -9,6 +9,15 @@ namespace Omni.Azure.Communication;
 internal sealed class CommunicationCredential
 {
     /// <summary>
+    /// The endpoint without a trailing slash on a non-root path, so that appending "/sms" to an endpoint with a path prefix
+    /// (a gateway or the DevHost sandbox: "http://127.0.0.1:7071/_sandbox/acs/") gives one slash, not two.
+    /// </summary>
+    public static Uri NormalizeEndpoint(Uri endpoint) =>
+        endpoint.AbsolutePath.Length > 1 && endpoint.AbsolutePath.EndsWith('/')
+            ? new UriBuilder(endpoint) { Path = endpoint.AbsolutePath.TrimEnd('/') }.Uri
+            : endpoint;
+
+    /// <summary>
     /// The scope the official ACS SDKs request. The double slash is deliberate: the SDKs append <c>/.default</c>
     /// to the resource <c>https://communication.azure.com/</c>, and that is the string the service is known to accept.
     /// </summary>

@@ -52,7 +52,7 @@ public class EmailClient
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         options ??= new EmailClientOptions();
-        _endpoint = endpoint;
+        _endpoint = CommunicationCredential.NormalizeEndpoint(endpoint);
         _apiVersion = options.ApiVersion;
         _pipeline = credential.BuildPipeline(options, options.TimeProvider);
     }

@@ -53,7 +53,7 @@ public class NotificationMessagesClient
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         options ??= new CommunicationMessagesClientOptions();
-        _endpoint = endpoint;
+        _endpoint = CommunicationCredential.NormalizeEndpoint(endpoint);
         _apiVersion = options.ApiVersion;
         _timeProvider = options.TimeProvider;
         _pipeline = credential.BuildPipeline(options, options.TimeProvider);

@@ -56,7 +56,7 @@ public class SmsClient
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         options ??= new SmsClientOptions();
-        _endpoint = endpoint;
+        _endpoint = CommunicationCredential.NormalizeEndpoint(endpoint);
         _apiVersion = options.ApiVersion;
         _timeProvider = options.TimeProvider;
         _pipeline = credential.BuildPipeline(options, options.TimeProvider);

@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Omni.DevHost.Sandbox;
+
+/// <summary>
+/// Posts delivery reports after their delay, like the providers do: ACS through Event Grid (an Event Grid schema
+/// array, <c>aeg-*</c> headers, success = 200–204), Twilio as a form-encoded status callback signed with
+/// <c>X-Twilio-Signature</c>. A failed post is retried after each of <see cref="ProviderSandboxOptions.ReportRetryDelays"/>
+/// and then given up (logged, and noted on the call).
+/// </summary>
+public sealed class DeliveryReporter : IAsyncDisposable
+{
+    private readonly HttpClient _http;
+    private readonly SandboxCallLog _calls;
+    private readonly ProviderSandboxOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Task, byte> _pending = new();
+
+    public DeliveryReporter(SandboxCallLog calls, ProviderSandboxOptions options, ILogger logger)
+    {
+        _calls = calls;
+        _options = options;
+        _logger = logger;
+        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+        {
+            Timeout = options.ReportTimeout,
+        };
+    }
+
+    /// <summary>Reports not yet finished (posted or given up).</summary>
+    public int Pending => _pending.Count;
+
+    /// <summary>Posts the event <paramref name="buildEvent"/> makes (at posting time) to the ACS events URL as a one-event array.</summary>
+    public void ScheduleEventGrid(long callId, string messageId, TimeSpan delay, Func<DateTimeOffset, JsonObject> buildEvent)
+    {
+        if (_options.AcsEventsUrl is not { } target)
+        {
+            _calls.Update(callId, c => c with { ReportNote = "No AcsEventsUrl is configured: no Event Grid subscriber." });
+            return;
+        }
+        Track(async token =>
+        {
+            await Task.Delay(delay, _options.Time, token);
+            var body = new JsonArray(buildEvent(_options.Time.GetUtcNow())).ToJsonString();
+            await PostWithRetriesAsync(callId, messageId, "acs", target, attempt =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, target)
+                {
+                    Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                };
+                request.Headers.TryAddWithoutValidation("aeg-event-type", "Notification");
+                request.Headers.TryAddWithoutValidation("aeg-subscription-name", "OMNI-SANDBOX");
+                request.Headers.TryAddWithoutValidation("aeg-delivery-count", (attempt - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                request.Headers.TryAddWithoutValidation("aeg-data-version", "1.0");
+                request.Headers.TryAddWithoutValidation("aeg-metadata-version", "1");
+                return request;
+            }, status => status is >= 200 and <= 204, token);
+        });
+    }
+
+    /// <summary>Posts a Twilio status callback with <paramref name="parameters"/> to <paramref name="callback"/>, signed with <paramref name="authToken"/>.</summary>
+    public void ScheduleTwilio(long callId, string messageSid, TimeSpan delay, Uri callback, IReadOnlyDictionary<string, string> parameters, string authToken)
+    {
+        var signature = TwilioSignature.Compute(authToken, callback.OriginalString, parameters);
+        var idempotencyToken = Guid.NewGuid().ToString("D");
+        Track(async token =>
+        {
+            await Task.Delay(delay, _options.Time, token);
+            await PostWithRetriesAsync(callId, messageSid, "twilio", callback, _ =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, callback) { Content = new FormUrlEncodedContent(parameters) };
+                request.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
+                request.Headers.TryAddWithoutValidation("I-Twilio-Idempotency-Token", idempotencyToken);
+                request.Headers.UserAgent.Add(new ProductInfoHeaderValue("TwilioProxy", "1.1"));
+                return request;
+            }, status => status is >= 200 and < 300, token);
+        });
+    }
+
+    private void Track(Func<CancellationToken, Task> work)
+    {
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                await work(_stopping.Token);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+        });
+        _pending[task] = 0;
+        task.ContinueWith(t => _pending.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    private async Task PostWithRetriesAsync(long callId, string messageId, string provider, Uri target,
+        Func<int, HttpRequestMessage> createRequest, Func<int, bool> isSuccess, CancellationToken token)
+    {
+        var attempts = _options.ReportRetryDelays.Count + 1;
+        string? lastError = null;
+        for (var attempt = 1; attempt <= attempts; attempt++)
+        {
+            if (attempt > 1)
+            {
+                await Task.Delay(_options.ReportRetryDelays[attempt - 2], _options.Time, token);
+            }
+            try
+            {
+                using var request = createRequest(attempt);
+                using var response = await _http.SendAsync(request, token);
+                var status = (int)response.StatusCode;
+                if (isSuccess(status))
+                {
+                    _calls.Update(callId, c => c with { ReportPosted = true, ReportAttempts = attempt, ReportNote = null });
+                    _logger.LogInformation("Sandbox {Provider} delivery report for {MessageId} posted to {Path} (attempt {Attempt}).",
+                        provider, messageId, target.AbsolutePath, attempt);
+                    return;
+                }
+                lastError = $"HTTP {status}";
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !token.IsCancellationRequested))
+            {
+                lastError = e is TaskCanceledException ? "timed out" : e.Message;
+            }
+            _calls.Update(callId, c => c with { ReportAttempts = attempt, ReportNote = $"Attempt {attempt} failed: {lastError}" });
+            _logger.LogWarning("Sandbox {Provider} delivery report for {MessageId} to {Path}: attempt {Attempt} of {Attempts} failed ({Error}).",
+                provider, messageId, target.AbsolutePath, attempt, attempts, lastError);
+        }
+        _calls.Update(callId, c => c with { ReportNote = $"Given up after {attempts} attempts; last: {lastError}" });
+        _logger.LogWarning("Sandbox {Provider} delivery report for {MessageId} given up after {Attempts} attempts.", provider, messageId, attempts);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_pending.Keys);
+        _http.Dispose();
+        _stopping.Dispose();
+    }
+}
+
+/// <summary>
+/// Twilio's request signature (https://www.twilio.com/docs/usage/security): Base64 HMAC-SHA1, keyed with the UTF-8
+/// auth token, of the full URL followed by every POST parameter as name + value, names in ordinal order.
+/// </summary>
+public static class TwilioSignature
+{
+    public static string Compute(string authToken, string url, IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(authToken);
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var data = new StringBuilder(url);
+        foreach (var (name, value) in parameters.OrderBy(p => p.Key, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal))
+        {
+            data.Append(name).Append(value);
+        }
+        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
+    }
+}

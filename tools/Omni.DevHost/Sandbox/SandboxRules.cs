@@ -1,0 +1,153 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Omni.DevHost.Sandbox;
+
+/// <summary>How a sandbox provider answers a send.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SandboxResponse>))]
+public enum SandboxResponse
+{
+    /// <summary>Accepted (ACS 202, Twilio 201).</summary>
+    Ok,
+
+    /// <summary>Whole request 503, as when the provider is unavailable: clients retry.</summary>
+    Transient,
+
+    /// <summary>Invalid recipient: ACS SMS a per-recipient 400 inside the 202, ACS Email/Messages 400, Twilio 400 code 21211.</summary>
+    Permanent,
+}
+
+/// <summary>The delivery report an accepted send gets.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SandboxReport>))]
+public enum SandboxReport
+{
+    Delivered,
+    Failed,
+    None,
+}
+
+/// <summary>
+/// One behaviour rule. Unset matchers match anything; the first matching rule decides, and what it leaves unset
+/// takes the default (ok, report delivered after 500 ms).
+/// </summary>
+public sealed record SandboxRule
+{
+    /// <summary><c>acs</c> or <c>twilio</c>; null matches both.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary><c>sms</c>, <c>email</c> or <c>whatsapp</c>; null matches all.</summary>
+    public string? Channel { get; init; }
+
+    /// <summary>The exact recipient (<c>+14255550123</c>, <c>jane@example.com</c>, a WhatsApp id); null matches all.</summary>
+    public string? To { get; init; }
+
+    public SandboxResponse? Response { get; init; }
+
+    /// <summary>
+    /// 0..1: the probability that a matching send fails, drawn from a random generator seeded with <see cref="Seed"/>
+    /// (so a sequence of sends is reproducible). A failure is <see cref="Response"/> when that is a failure, otherwise
+    /// <see cref="SandboxResponse.Transient"/>; the other sends are ok.
+    /// </summary>
+    public double? FailureRate { get; init; }
+
+    /// <summary>The seed of <see cref="FailureRate"/>'s generator (default 0); it restarts whenever the rules are replaced.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>How long the provider takes to answer.</summary>
+    public int? LatencyMs { get; init; }
+
+    public SandboxReport? Report { get; init; }
+
+    /// <summary>How long after an accepted send its delivery report is posted (default 500).</summary>
+    public int? ReportDelayMs { get; init; }
+}
+
+/// <summary>What the sandbox does with one recipient of one send.</summary>
+/// <param name="Rule">The index of the rule that decided, null for the defaults.</param>
+public sealed record SandboxDecision(SandboxResponse Response, TimeSpan Latency, SandboxReport Report, TimeSpan ReportDelay, int? Rule);
+
+/// <summary>The ordered rules, replaced as a whole; evaluation is thread-safe.</summary>
+public sealed class SandboxRules
+{
+    public static readonly TimeSpan DefaultReportDelay = TimeSpan.FromMilliseconds(500);
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private readonly Lock _lock = new();
+    private (SandboxRule Rule, Random Random)[] _rules = [];
+
+    public IReadOnlyList<SandboxRule> Current
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _rules.Select(r => r.Rule).ToList();
+            }
+        }
+    }
+
+    /// <summary>Replaces the rules after checking them.</summary>
+    /// <exception cref="ArgumentException">A rule is invalid; the message says which and why.</exception>
+    public void Replace(IReadOnlyList<SandboxRule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (Validate(rules[i]) is { } problem)
+            {
+                throw new ArgumentException($"Rule {i}: {problem}");
+            }
+        }
+        lock (_lock)
+        {
+            _rules = rules.Select(r => (r, new Random(r.Seed ?? 0))).ToArray();
+        }
+    }
+
+    /// <summary>Decides one recipient's outcome; a draw is consumed only from the deciding rule's generator.</summary>
+    public SandboxDecision Evaluate(string provider, string channel, string to)
+    {
+        lock (_lock)
+        {
+            for (var i = 0; i < _rules.Length; i++)
+            {
+                var (rule, random) = _rules[i];
+                if (!Matches(rule.Provider, provider) || !Matches(rule.Channel, channel) || (rule.To is not null && rule.To != to))
+                {
+                    continue;
+                }
+                var response = rule.Response ?? SandboxResponse.Ok;
+                if (rule.FailureRate is { } rate)
+                {
+                    var failed = random.NextDouble() < rate;
+                    response = !failed ? SandboxResponse.Ok : response == SandboxResponse.Ok ? SandboxResponse.Transient : response;
+                }
+                return new SandboxDecision(
+                    response,
+                    TimeSpan.FromMilliseconds(rule.LatencyMs ?? 0),
+                    response == SandboxResponse.Ok ? rule.Report ?? SandboxReport.Delivered : SandboxReport.None,
+                    rule.ReportDelayMs is { } delay ? TimeSpan.FromMilliseconds(delay) : DefaultReportDelay,
+                    i);
+            }
+        }
+        return new SandboxDecision(SandboxResponse.Ok, TimeSpan.Zero, SandboxReport.Delivered, DefaultReportDelay, null);
+    }
+
+    private static bool Matches(string? wanted, string actual) => wanted is null || string.Equals(wanted, actual, StringComparison.OrdinalIgnoreCase);
+
+    private static string? Validate(SandboxRule rule) => rule switch
+    {
+        { Provider: { } p } when p.ToLowerInvariant() is not ("acs" or "twilio") => $"provider must be 'acs' or 'twilio', not '{p}'.",
+        { Channel: { } c } when c.ToLowerInvariant() is not ("sms" or "email" or "whatsapp") => $"channel must be 'sms', 'email' or 'whatsapp', not '{c}'.",
+        { To: "" } => "to must not be empty (leave it out to match every recipient).",
+        { FailureRate: { } f } when double.IsNaN(f) || f < 0 || f > 1 => "failureRate must be between 0 and 1.",
+        { LatencyMs: < 0 or > 120_000 } => "latencyMs must be between 0 and 120000.",
+        { ReportDelayMs: < 0 or > 3_600_000 } => "reportDelayMs must be between 0 and 3600000.",
+        _ => null,
+    };
+}
