@@ -15,6 +15,8 @@ public sealed class DevHostFixture : IAsyncLifetime
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
+    public static readonly TimeSpan EscalateAfterCritical = TimeSpan.FromSeconds(4);
+
     public async Task InitializeAsync()
     {
         Server = await DevHostServer.StartAsync(new DevHostOptions
@@ -23,6 +25,8 @@ public sealed class DevHostFixture : IAsyncLifetime
             Port = 0,
             AzuriteTablePort = 0,
             QueuesFile = Path.Combine(TestPaths.RepositoryRoot, "infra", "queues.json"),
+            // Short escalation deadlines so the escalation scenario runs in seconds.
+            HandlerEnvironment = new Dictionary<string, string> { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
         }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
     }
 
