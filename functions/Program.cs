@@ -3,6 +3,7 @@ using Omni.Functions.Echo;
 using Omni.Functions.Health;
 using Omni.Functions.Hosting;
 using Omni.Functions.Infrastructure;
+using Omni.Functions.Templates;
 using Omni.Functions.Webhooks;
 using Omni.Functions.Messages;
 
@@ -27,6 +28,7 @@ app.UseStatusCodePages();
 app.MapReadiness();
 app.MapHealthApi();
 app.MapContactsApi();
+app.MapTemplatesApi();
 app.MapWebhooks();
 app.MapMessagesApi();
 app.MapOpenApi("/api/openapi.json");

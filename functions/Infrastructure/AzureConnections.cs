@@ -38,6 +38,7 @@ public static class AzureConnections
             sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Omni.Core.Messages.IMessageStore>(sp => new Omni.Storage.Messages.TableMessageStore(sp.GetRequiredService<TableServiceClient>()));
         services.AddSingleton<Omni.Core.Messages.IIdempotencyStore>(sp => new Omni.Storage.Messages.TableIdempotencyStore(sp.GetRequiredService<TableServiceClient>()));
+        services.AddSingleton<Omni.Core.Content.ITemplateStore>(sp => new Omni.Storage.Templates.TableTemplateStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 
@@ -71,7 +72,7 @@ public static class AzureConnections
         return new ServiceBusClient(fullyQualifiedNamespace, Credential(section));
     }
 
-    private static TokenCredential Credential(IConfiguration section) =>
+    internal static TokenCredential Credential(IConfiguration section) =>
         string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase)
             ? new ManagedIdentityCredential(section["clientId"] is { Length: > 0 } clientId
                 ? ManagedIdentityId.FromUserAssignedClientId(clientId)

@@ -7,10 +7,10 @@ namespace Omni.Functions.Messages;
 /// <summary>Renders a request's content for each channel the contact can be reached on.</summary>
 public interface IMessageContentComposer
 {
-    Task<ComposedContent> ComposeAsync(MessageRequest request, Contact contact, IReadOnlyList<Channel> channels, CancellationToken cancellationToken);
+    Task<PipelineContent> ComposeAsync(MessageRequest request, Contact contact, IReadOnlyList<Channel> channels, CancellationToken cancellationToken);
 }
 
 /// <param name="Content">Per channel; a channel without usable content is absent.</param>
 /// <param name="Notes">Trace lines (a shortened SMS, the locale used); never text or addresses.</param>
 /// <param name="Failure">Why nothing can be rendered (template missing, render error): the message is undeliverable.</param>
-public sealed record ComposedContent(IReadOnlyDictionary<Channel, RenderedContent> Content, IReadOnlyList<string> Notes, string? Failure = null);
+public sealed record PipelineContent(IReadOnlyDictionary<Channel, RenderedContent> Content, IReadOnlyList<string> Notes, string? Failure = null);

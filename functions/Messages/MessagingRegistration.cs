@@ -1,5 +1,6 @@
 using Omni.Functions.Hosting;
 using Omni.Functions.Infrastructure;
+using Omni.Functions.Templates;
 
 namespace Omni.Functions.Messages;
 
@@ -10,7 +11,8 @@ public static class MessagingRegistration
     {
         services.AddOmniChannels(configuration);
         services.AddSingleton(_ => MessagingSettings.FromConfiguration(configuration));
-        services.AddSingleton<IMessageContentComposer, InlineContentComposer>();
+        services.AddContentComposer();
+        services.AddSingleton<IMessageContentComposer, TemplateContentComposer>();
         services.AddSingleton<OutboundPipeline>();
         services.AddServiceBusFunction<RouteMessageFunction>(RouteMessageFunction.Name);
         foreach (var name in SendStepFunction.Names)

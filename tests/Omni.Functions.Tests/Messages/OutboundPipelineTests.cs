@@ -425,6 +425,58 @@ public sealed class OutboundPipelineTests(AzuriteFixture storage) : IClassFixtur
     }
 
     [Fact]
+    public async Task TemplatedMessage_IsRenderedInTheContactsLocale_WithTheBrand_AndTheSmsBudget()
+    {
+        var h = NewHarness(new() { ["Channels:sms:MaxSegments"] = "1" });
+        var templateId = "otp-" + Guid.NewGuid().ToString("N")[..8];
+        var longTail = string.Join(" ", Enumerable.Repeat("bitte", 60));
+        await h.Templates.PutAsync(new Omni.Core.Content.Template
+        {
+            Id = templateId,
+            DefaultLocale = "en",
+            Locales = new Dictionary<string, IReadOnlyDictionary<string, Omni.Core.Content.TemplatePart>>
+            {
+                ["en"] = new Dictionary<string, Omni.Core.Content.TemplatePart> { ["default"] = new("{{brand.name}} code {{code}}", "Your code") },
+                ["de"] = new Dictionary<string, Omni.Core.Content.TemplatePart> { ["default"] = new("{{brand.name}} Code {{code}} " + longTail, "Ihr Code") },
+            },
+        }, null, "*", CancellationToken.None);
+        var contact = await h.CreateContactAsync(c => c with { Locale = "de-AT" });
+        var id = await h.AcceptAsync(new MessageRequest
+        {
+            ContactId = contact.Id, Category = "transactional", Urgency = "high", Strategy = "first",
+            Content = new MessageContentRequest { Template = new TemplateReference { Id = templateId, Data = JsonDocument.Parse("""{"code":"4821"}""").RootElement } },
+        });
+
+        await h.RunQueuesAsync();
+
+        var text = Assert.Single(h.Sms.Calls).Content.Text!;
+        Assert.StartsWith("Acme Code 4821 bitte", text, StringComparison.Ordinal);
+        Assert.EndsWith("...", text, StringComparison.Ordinal);
+        Assert.Equal(1, Omni.Core.Routing.SmsSegmenter.Measure(text).Segments);
+        var record = await h.GetAsync(id);
+        Assert.Contains($"Template {templateId} rendered in locale de.", record.Trace);
+        Assert.Contains(record.Trace, l => l.StartsWith("sms: the rendered text needed", StringComparison.Ordinal));
+        Assert.Equal("Ihr Code", record.Content[Channel.Email].Subject);
+    }
+
+    [Fact]
+    public async Task MissingTemplate_MakesTheMessageUndeliverable()
+    {
+        var h = NewHarness();
+        var contact = await h.CreateContactAsync();
+        var id = await h.AcceptAsync(new MessageRequest
+        {
+            ContactId = contact.Id, Category = "transactional",
+            Content = new MessageContentRequest { Template = new TemplateReference { Id = "no-such-template" } },
+        });
+        await h.RunQueuesAsync();
+        var record = await h.GetAsync(id);
+        Assert.Equal(MessageStatus.Undeliverable, record.Status);
+        Assert.StartsWith("Content:", record.Reason, StringComparison.Ordinal);
+        Assert.Empty(h.Sms.Calls);
+    }
+
+    [Fact]
     public void Summarise_KeepsTheBestAttemptStatus()
     {
         var record = new MessageRecord

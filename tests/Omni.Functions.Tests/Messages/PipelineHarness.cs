@@ -24,6 +24,7 @@ public sealed class PipelineHarness
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
     public TableMessageStore Messages { get; }
     public TableContactStore Contacts { get; }
+    public Omni.Storage.Templates.TableTemplateStore Templates { get; }
     public List<QueuedMessage> Sent { get; } = [];
     public ScriptedSender Sms { get; } = new(Channel.Sms, "acs");
     public ScriptedSender Email { get; } = new(Channel.Email, "acs");
@@ -42,10 +43,11 @@ public sealed class PipelineHarness
         var tables = storage.CreateServiceClient();
         Messages = new TableMessageStore(tables);
         Contacts = new TableContactStore(tables, Clock);
+        Templates = new Omni.Storage.Templates.TableTemplateStore(tables, Clock);
         _bus.Setup(b => b.CreateSender(It.IsAny<string>())).Returns((string queue) => SenderFor(queue));
         var config = new ConfigurationBuilder().AddInMemoryCollection(configuration ?? []).Build();
         Settings = MessagingSettings.FromConfiguration(config);
-        Pipeline = new OutboundPipeline(Messages, Contacts, _bus.Object, [Sms, Email, WhatsApp], new InlineContentComposer(),
+        Pipeline = new OutboundPipeline(Messages, Contacts, _bus.Object, [Sms, Email, WhatsApp], new TemplateContentComposer(new Omni.Core.Content.ContentComposer(new Omni.Core.Content.BrandVariables([new("Name", "Acme")])), Templates, Settings),
             Settings, Clock, NullLogger<OutboundPipeline>.Instance);
     }
 
