@@ -163,13 +163,24 @@ module functionApp 'app/function.bicep' = {
   ]
 }
 
+// The vault by name (computable at the start of the deployment, as getSecret needs): the event subscription's URL
+// carries the AcsEvents secret, read here and passed as a secure parameter, never output.
+resource vaultForSecrets 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: '${abbrs.keyVaultVaults}${resourceToken}'
+  scope: rg
+}
+
 module acsEvents 'app/acs-events.bicep' = if (deployAcsEventSubscription) {
   name: 'acs-events'
   scope: rg
   params: {
     systemTopicName: communication.outputs.systemTopicName
     functionAppName: functionApp.outputs.name
+    acsEventsSecret: vaultForSecrets.getSecret('acs-events-secret')
   }
+  dependsOn: [
+    keyVault
+  ]
 }
 
 // azd stores these in .azure/<env>/.env; ops read them with `azd env get-values`.

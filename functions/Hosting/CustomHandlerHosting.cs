@@ -7,6 +7,8 @@ public static class CustomHandlerHosting
 {
     public const string PortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
     public const string AppRootVariable = "FUNCTIONS_APP_ROOT_PATH";
+    public const string HostNameVariable = "WEBSITE_HOSTNAME";
+    public const string PublicBaseUrlKey = "Omni:PublicBaseUrl";
 
     /// <summary>
     /// Listens where the host calls: http://127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT (IPv4 loopback, plain HTTP).
@@ -29,6 +31,13 @@ public static class CustomHandlerHosting
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Error);
+
+        // Twilio status callbacks and unsubscribe links need the app's public URL. App Service sets WEBSITE_HOSTNAME to
+        // the default host name; Omni__PublicBaseUrl (a custom domain, or the DevHost's address) wins when set.
+        if (string.IsNullOrEmpty(builder.Configuration[PublicBaseUrlKey]) && builder.Configuration[HostNameVariable] is { Length: > 0 } hostName)
+        {
+            builder.Configuration.AddInMemoryCollection([new(PublicBaseUrlKey, "https://" + hostName)]);
+        }
 
         var root = builder.Configuration[AppRootVariable] is { Length: > 0 } configured ? configured : AppContext.BaseDirectory;
         builder.Services.AddSingleton(FunctionAppManifest.Load(root));

@@ -1,6 +1,6 @@
 // The Event Grid subscription that delivers ACS events to the AcsEvents function. Deploy it (main.bicep parameter
-// deployAcsEventSubscription) only after the code is deployed: Event Grid validates the webhook when it is created,
-// and the function key in the URL exists only once the Functions host has started.
+// deployAcsEventSubscription) only after the code is deployed and the Key Vault secret acs-events-secret exists:
+// Event Grid validates the webhook when it is created, and AcsEvents refuses calls without the secret.
 param systemTopicName string
 param functionAppName string
 @description('Route of the AcsEvents function (its function.json), without the api/ prefix.')
@@ -23,14 +23,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
   name: functionAppName
 }
 
-resource functionHost 'Microsoft.Web/sites/host@2024-04-01' existing = {
-  parent: functionApp
-  name: 'default'
-}
-
-// The webhook is authenticated by a function key in the URL (authLevel "function"): the Functions host rejects a
-// call without it before Omni sees the request. The key is read at deployment time and never output.
-var functionKey = functionHost.listKeys().functionKeys.default
+@secure()
+@description('The shared secret AcsEvents checks (app setting AcsEvents__Secret, Key Vault secret acs-events-secret).')
+param acsEventsSecret string
 
 resource acsEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
   parent: systemTopic
@@ -40,7 +35,7 @@ resource acsEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-
     destination: {
       endpointType: 'WebHook'
       properties: {
-        endpointUrl: 'https://${functionApp.properties.defaultHostName}/api/${webhookRoute}?code=${functionKey}'
+        endpointUrl: 'https://${functionApp.properties.defaultHostName}/api/${webhookRoute}?secret=${acsEventsSecret}'
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }

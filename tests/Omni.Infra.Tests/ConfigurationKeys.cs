@@ -9,6 +9,9 @@ internal enum KeySource
     /// <summary>The Functions host sets it for the handler process; docs/deploy.md says so.</summary>
     Host,
 
+    /// <summary>infra/appsecrets.json maps it to a Key Vault secret; function.bicep writes the Key Vault reference.</summary>
+    Secret,
+
     /// <summary>An alternative the code accepts but the deployment does not need; docs/deploy.md lists it.</summary>
     Optional,
 
@@ -27,6 +30,17 @@ internal static class ConfigurationKeys
 {
     private const string Connections = "functions/Infrastructure/AzureConnections.cs";
     private const string Hosting = "functions/Hosting/CustomHandlerHosting.cs";
+    private const string Channels = "functions/Infrastructure/ChannelRegistration.cs";
+    private const string Sms = "shared/Omni.Channels/Outbound/SmsSender.cs";
+    private const string AcsSms = "shared/Omni.Channels/Outbound/AcsSmsProvider.cs";
+    private const string Email = "shared/Omni.Channels/Outbound/EmailSender.cs";
+    private const string WhatsApp = "shared/Omni.Channels/Outbound/WhatsAppSender.cs";
+    private const string Webhook = "shared/Omni.Channels/Outbound/WebhookSender.cs";
+    private const string Twilio = "shared/Omni.Channels/Twilio/TwilioOptions.cs";
+    private const string Webhooks = "functions/Webhooks/WebhooksApi.cs";
+    private const string Messaging = "functions/Messages/MessagingSettings.cs";
+    private const string Templates = "functions/Templates/TemplatesApi.cs";
+    private const string Inbound = "functions/Inbound/InboundSettings.cs";
 
     public static IReadOnlyList<ConfigurationKey> All { get; } =
     [
@@ -45,5 +59,58 @@ internal static class ConfigurationKeys
         // the handler's logs (Host.Function.Console) to Application Insights with these two settings.
         new("APPLICATIONINSIGHTS_CONNECTION_STRING", "host.json", "\"applicationInsights\"", KeySource.Bicep),
         new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "host.json", "\"applicationInsights\"", KeySource.Bicep),
+        new("WEBSITE_HOSTNAME", Hosting, "\"WEBSITE_HOSTNAME\"", KeySource.Host),
+
+        // Channels (docs/channels.md). ACS: an Entra token for the managed identity in Azure, a connection string locally.
+        new("AcsConnection", Channels, "\"AcsConnection\"", KeySource.LocalOnly),
+        new("AcsConnection__endpoint", Channels, "section[\"endpoint\"]", KeySource.Bicep),
+        new("AcsConnection__credential", Connections, "\"credential\"", KeySource.Bicep),
+        new("AcsConnection__clientId", Connections, "\"clientId\"", KeySource.Bicep),
+        new("AcsEmail__senderAddress", Email, "\"AcsEmail:senderAddress\"", KeySource.Bicep),
+        new("AcsSms__From", AcsSms, "\"AcsSms:From\"", KeySource.Optional),
+        new("AcsWhatsApp__ChannelRegistrationId", WhatsApp, "\"AcsWhatsApp:ChannelRegistrationId\"", KeySource.Optional),
+        new("Sms__Providers", Sms, "\"Sms:Providers\"", KeySource.Optional),
+        new("Twilio__AccountSid", Twilio, "\"Twilio:AccountSid\"", KeySource.Secret),
+        new("Twilio__AuthToken", Twilio, "\"Twilio:AuthToken\"", KeySource.Secret),
+        new("Twilio__From", Twilio, "\"Twilio:From\"", KeySource.Optional),
+        new("Twilio__MessagingServiceSid", Twilio, "\"Twilio:MessagingServiceSid\"", KeySource.Optional),
+        new("Twilio__BaseUrl", Twilio, "\"Twilio:BaseUrl\"", KeySource.Optional),
+        new("Twilio__TimeoutSeconds", Twilio, "\"Twilio:TimeoutSeconds\"", KeySource.Optional),
+        new("Webhooks__SigningSecret", Webhook, "\"Webhooks:SigningSecret\"", KeySource.Secret),
+        new("Webhooks__AllowPrivateTargets", Webhook, "\"Webhooks:AllowPrivateTargets\"", KeySource.Optional),
+        new("Webhooks__TimeoutSeconds", Webhook, "\"Webhooks:TimeoutSeconds\"", KeySource.Optional),
+        new("InApp__Endpoint", Webhook, "\"InApp:Endpoint\"", KeySource.Optional),
+        new("Omni__PublicBaseUrl", Hosting, "\"Omni:PublicBaseUrl\"", KeySource.Optional),
+        new("Omni__UnsubscribeSecret", Email, "\"Omni:UnsubscribeSecret\"", KeySource.Secret),
+
+        // Provider webhooks (docs/webhooks.md).
+        new("AcsEvents__Secret", Webhooks, "\"AcsEvents:Secret\"", KeySource.Secret),
+        new("Twilio__WebhookUrl", Webhooks, "\"Twilio:WebhookUrl\"", KeySource.Optional),
+        new("Meta__AppSecret", Webhooks, "\"Meta:AppSecret\"", KeySource.Secret),
+        new("Meta__VerifyToken", Webhooks, "\"Meta:VerifyToken\"", KeySource.Secret),
+        new("Chat__Secret", Webhooks, "\"Chat:Secret\"", KeySource.Secret),
+
+        // Messaging (docs/messages.md): every key has a default.
+        new("Channels__{channel}__Enabled", Messaging, "\"Enabled\"", KeySource.Optional),
+        new("Channels__{channel}__UnitCost", Messaging, "\"UnitCost\"", KeySource.Optional),
+        new("Channels__{channel}__IsInstant", Messaging, "\"IsInstant\"", KeySource.Optional),
+        new("Channels__{channel}__SupportsRichContent", Messaging, "\"SupportsRichContent\"", KeySource.Optional),
+        new("Channels__sms__MaxSegments", Messaging, "\"MaxSegments\"", KeySource.Optional),
+        new("Channels__Currency", Messaging, "\"Channels:Currency\"", KeySource.Optional),
+        new("Routing__EscalateAfterCritical", Messaging, "\"EscalateAfterCritical\"", KeySource.Optional),
+        new("Routing__EscalateAfterHigh", Messaging, "\"EscalateAfterHigh\"", KeySource.Optional),
+        new("Routing__EscalateAfterNormal", Messaging, "\"EscalateAfterNormal\"", KeySource.Optional),
+        new("Routing__EscalateAfterLow", Messaging, "\"EscalateAfterLow\"", KeySource.Optional),
+        new("Routing__Caps__{category}", Messaging, "\"Caps\"", KeySource.Optional),
+        new("Messaging__MaxDeliveryCount", Messaging, "\"MaxDeliveryCount\"", KeySource.Optional),
+        // Inbound (docs/inbound.md): keyword replies per sender, app event webhooks.
+        new("Keywords__Default__HelpText", Inbound, "\"HelpText\"", KeySource.Optional),
+        new("Keywords__Default__OptOutConfirmation", Inbound, "\"OptOutConfirmation\"", KeySource.Optional),
+        new("Keywords__Default__OptInConfirmation", Inbound, "\"OptInConfirmation\"", KeySource.Optional),
+        new("Keywords__Default__ExtraOptOut", Inbound, "\"ExtraOptOut\"", KeySource.Optional),
+        new("Keywords__Default__ExtraOptIn", Inbound, "\"ExtraOptIn\"", KeySource.Optional),
+        new("Keywords__Senders__{sender}__HelpText", Inbound, "\"Senders\"", KeySource.Optional),
+        new("AppEvents__Url", Inbound, "\"AppEvents:Url\"", KeySource.Optional),
+        new("Brand__Name", Templates, "\"Brand\"", KeySource.Optional),
     ];
 }

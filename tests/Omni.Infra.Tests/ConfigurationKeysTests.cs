@@ -18,7 +18,7 @@ public sealed partial class ConfigurationKeysTests
     [Fact]
     public void All_KeysTheFunctionsCodeReads_AreListed()
     {
-        var listed = ConfigurationKeys.All.SelectMany(k => k.Key.Split("__")).ToHashSet(StringComparer.Ordinal);
+        var listed = ConfigurationKeys.All.Select(k => k.Key).Concat(ConfigurationKeys.All.SelectMany(k => k.Key.Split("__"))).ToHashSet(StringComparer.Ordinal);
         var read = ReadKeys().ToList();
 
         Assert.Contains(read, r => r.Key == "fullyQualifiedNamespace"); // the scan sees what AzureConnections reads
@@ -28,15 +28,16 @@ public sealed partial class ConfigurationKeysTests
     [Fact]
     public void ReadKeys_CodeWithANewSetting_FindsIt()
     {
-        var found = ReadKeys([("x.cs", "public const string WidgetSetting = \"Widget\"; var v = section[\"endpoint\"];")]).Select(r => r.Key);
+        var found = ReadKeys([("x.cs", "public const string WidgetSetting = \"Widget\"; var v = section[\"endpoint\"]; var w = configuration[\"Gadget:Colour\"]; const string SizeKey = \"Gadget:Size\";")]).Select(r => r.Key);
 
-        Assert.Equal(["Widget", "endpoint"], found);
+        Assert.Equal(["Widget", "endpoint", "Gadget__Colour", "Gadget__Size"], found);
     }
 
     /// <summary>Keys read through the conventions of functions/: <c>const string XSetting/XVariable = "..."</c> and <c>section["..."]</c>.</summary>
     private static IEnumerable<(string Key, string File)> ReadKeys(IEnumerable<(string File, string Text)>? sources = null)
     {
-        sources ??= Directory.EnumerateFiles(Repository.PathOf("functions"), "*.cs", SearchOption.AllDirectories)
+        sources ??= new[] { "functions", Path.Combine("shared", "Omni.Channels") }
+            .SelectMany(folder => Directory.EnumerateFiles(Repository.PathOf(folder.Split(Path.DirectorySeparatorChar)), "*.cs", SearchOption.AllDirectories))
             .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj"))
             .Select(f => (Path.GetRelativePath(Repository.Root, f), File.ReadAllText(f)));
         foreach (var (file, text) in sources)
@@ -49,6 +50,10 @@ public sealed partial class ConfigurationKeysTests
             {
                 yield return (m.Groups["key"].Value, file);
             }
+            foreach (Match m in PathRead().Matches(text))
+            {
+                yield return (m.Groups["key"].Value.Replace(":", "__", StringComparison.Ordinal), file);
+            }
         }
     }
 
@@ -57,4 +62,8 @@ public sealed partial class ConfigurationKeysTests
 
     [GeneratedRegex(@"section\[""(?<key>[A-Za-z_][A-Za-z0-9_]*)""\]")]
     private static partial Regex SectionRead();
+
+    /// <summary><c>configuration["Section:Key"]</c>, or a constant <c>XKey = "Section:Key"</c>, the form the channel and webhook code uses.</summary>
+    [GeneratedRegex(@"(?:configuration\[|const\s+string\s+\w+Key\s*=\s*)""(?<key>[A-Za-z_][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*)""")]
+    private static partial Regex PathRead();
 }

@@ -162,7 +162,7 @@ internal static partial class InfraCrossCheck
         {
             switch (key.Source)
             {
-                case KeySource.Bicep when !settings.Contains(key.Key):
+                case KeySource.Bicep or KeySource.Secret when !settings.Contains(key.Key):
                     gaps.Add($"app setting '{key.Key}' (read by {key.ReadBy}) is not set by infra/app/function.bicep");
                     break;
                 case KeySource.LocalOnly when settings.Contains(key.Key):
@@ -350,11 +350,15 @@ internal static partial class InfraCrossCheck
             var types = BicepText.Variable(sources.AcsEventsBicep, "eventTypes") ?? "";
             gaps.AddRange(AcsEventTypes.Where(t => !types.Contains($"'{t}'", StringComparison.Ordinal)).Select(t => $"ACS event '{t}' is not delivered to AcsEvents"));
             var url = BicepText.Property(subscription.Body, "endpointUrl") ?? "";
-            if (!url.StartsWith("'https://", StringComparison.Ordinal) || !url.Contains("/api/${webhookRoute}?code=${functionKey}", StringComparison.Ordinal)
+            if (!url.StartsWith("'https://", StringComparison.Ordinal) || !url.Contains("/api/${webhookRoute}?secret=${acsEventsSecret}", StringComparison.Ordinal)
                 || !Regex.IsMatch(sources.AcsEventsBicep, @"(?m)^\s*param\s+webhookRoute\s+string\s*=\s*'webhooks/acs'\s*$")
-                || BicepText.Variable(sources.AcsEventsBicep, "functionKey") is not { } key || !key.Contains(".listKeys().functionKeys.", StringComparison.Ordinal))
+                || !Regex.IsMatch(sources.AcsEventsBicep, @"@secure\(\)\s*(?:@description\([^\n]*\)\s*)?param\s+acsEventsSecret\s+string"))
             {
-                gaps.Add("the ACS event webhook is not https://{app}/api/webhooks/acs?code=<function key>");
+                gaps.Add("the ACS event webhook is not https://{app}/api/webhooks/acs?secret=<AcsEvents secret, a secure parameter>");
+            }
+            if (!sources.MainBicep.Contains("acsEventsSecret: vaultForSecrets.getSecret('acs-events-secret')", StringComparison.Ordinal))
+            {
+                gaps.Add("main.bicep does not pass the Key Vault secret acs-events-secret to the ACS event subscription");
             }
         }
         var module = ModuleFor(sources.MainBicep, "app/acs-events.bicep", gaps);
