@@ -258,6 +258,25 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
     }
 
     [Fact]
+    public async Task ErasingTheContact_ErasesItsMessages()
+    {
+        var contact = await CreateContactAsync();
+        var other = await CreateContactAsync();
+        var mine = (await (await PostAsync(Message(contact))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var theirs = (await (await PostAsync(Message(other))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var stale = new HttpRequestMessage(HttpMethod.Delete, $"/api/contacts/{contact}");
+        stale.Headers.TryAddWithoutValidation("If-Match", "\"not-the-etag\"");
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await _http.SendAsync(stale)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/api/messages/{mine}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _http.DeleteAsync($"/api/contacts/{contact}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/messages/{mine}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/api/messages/{theirs}")).StatusCode);
+    }
+
+    [Fact]
     public async Task Get_UnknownMessage_Is404Problem()
     {
         var response = await _http.GetAsync("/api/messages/msg_nothing");
