@@ -50,7 +50,7 @@ public sealed class EscalateMessageFunction(OutboundPipeline pipeline, ILogger<E
 }
 
 /// <summary>ProcessInbound (queue <c>inbound</c>): normalised provider events.</summary>
-public sealed class ProcessInboundFunction(OutboundPipeline pipeline, ILogger<ProcessInboundFunction> logger) : IServiceBusFunction
+public sealed class ProcessInboundFunction(OutboundPipeline pipeline, Inbound.InboundProcessor processor, ILogger<ProcessInboundFunction> logger) : IServiceBusFunction
 {
     public const string Name = "ProcessInbound";
 
@@ -63,6 +63,7 @@ public sealed class ProcessInboundFunction(OutboundPipeline pipeline, ILogger<Pr
         {
             return new InvocationResult();
         }
+        Inbound.InboundOutcome? outcome = null;
         switch (inbound.Kind)
         {
             case InboundEventKind.Delivery or InboundEventKind.Engagement:
@@ -76,9 +77,12 @@ public sealed class ProcessInboundFunction(OutboundPipeline pipeline, ILogger<Pr
                 }
                 break;
             default:
-                logger.LogInformation("Inbound {Kind} event {EventId} from {Provider} received.", inbound.Kind, inbound.Id, inbound.Provider);
+                // Inbound messages: contact, timeline, reply threading, STOP/START/HELP (functions/Inbound, docs/inbound.md).
+                outcome = await processor.ProcessMessageAsync(inbound, cancellationToken);
                 break;
         }
+        // App event webhooks (docs/inbound.md): every event handled above, once (MessageId = event id); off without AppEvents__Url.
+        await processor.PublishAppEventAsync(inbound, outcome, cancellationToken);
         return new InvocationResult();
     }
 }

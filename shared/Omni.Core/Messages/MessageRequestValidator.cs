@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Omni.Core.Consent;
 using Omni.Core.Contacts;
 using Omni.Core.Routing;
 
@@ -39,8 +40,12 @@ public static class MessageRequestValidator
     /// <summary>
     /// Validates <paramref name="request"/>; on success returns the normalised inline addresses (empty for a contact send).
     /// <paramref name="requireId"/>: the queue path needs an id (from the body or the Service Bus MessageId).
+    /// <paramref name="allowReservedCategory"/>: false (the default, used by the API and the outbound queue) refuses the
+    /// categories only Omni itself may use (<see cref="ConsentCategories.IsReserved"/>: compliance); Omni's own
+    /// keyword answers are recorded directly and never pass through here.
     /// </summary>
-    public static IReadOnlyDictionary<Channel, string>? Validate(MessageRequest request, ValidationErrors errors, bool requireId = false, string? defaultRegion = null)
+    public static IReadOnlyDictionary<Channel, string>? Validate(MessageRequest request, ValidationErrors errors, bool requireId = false, string? defaultRegion = null,
+        bool allowReservedCategory = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(errors);
@@ -89,6 +94,10 @@ public static class MessageRequestValidator
         else if (!ContactRules.IsValidCategory(request.Category, out var categoryError))
         {
             errors.Add("category", categoryError);
+        }
+        else if (!allowReservedCategory && ConsentCategories.IsReserved(request.Category))
+        {
+            errors.Add("category", $"'{request.Category}' is reserved for Omni's own keyword answers (STOP/START/HELP); use another category.");
         }
 
         if (request.Urgency is not null && !TryParseUrgency(request.Urgency, out _))

@@ -20,17 +20,19 @@ namespace Omni.Core.Routing;
 /// enabled, and the contact must have an unsuppressed address on it.</item>
 /// <item>Consent: <see cref="ConsentLedger.Evaluate"/> per candidate; a refusal removes the channel. An opt-out is never
 /// bypassed; marketing and custom categories need an opt-in; security/transactional/support with unknown consent are allowed.
+/// The reserved compliance category (Omni's own keyword answers) skips the consent check on the forced channel only and
+/// is refused on every other channel.
 /// Contact preferences are never a filter, only an ordering (step 9).</item>
 /// <item>Content fit: SMS over its <see cref="ChannelSettings.MaxSmsSegments"/> is removed; rich content (HTML or
 /// attachments) removes channels that do not support it when one that does is still eligible; SMS text longer than
 /// <see cref="RoutingOptions.LongTextSmsSegments"/> removes SMS when email is still eligible.</item>
 /// <item>No channel left → <see cref="RoutingOutcome.Undeliverable"/>, with each channel's reason in the trace. (Checked
 /// before caps and quiet hours so that a message no channel can carry is never deferred or counted against a cap.)</item>
-/// <item>Frequency cap for the category, counted across all channels → <see cref="RoutingOutcome.Capped"/>; security and
-/// transactional messages are never capped.</item>
+/// <item>Frequency cap for the category, counted across all channels → <see cref="RoutingOutcome.Capped"/>; security,
+/// transactional and compliance messages are never capped.</item>
 /// <item>Quiet hours in the contact's time zone (UTC when the zone is missing or unknown): non-critical, non-security
 /// messages → <see cref="RoutingOutcome.Deferred"/> until the window's end (<see cref="RoutingOutcome.Expired"/> when the
-/// message expires by then). Critical urgency and the security category bypass quiet hours.</item>
+/// message expires by then). Critical urgency and the security and compliance categories bypass quiet hours.</item>
 /// <item>Order: unhealthy channels (delivery rate below <see cref="RoutingOptions.UnhealthyDeliveryRate"/> with at least
 /// <see cref="RoutingOptions.MinHealthSamples"/> samples) go last. Critical/High: instant channels first, then the contact's
 /// preferred order, then cost, so a preference for a slower channel never puts it ahead of an instant one. Normal/Low:
@@ -103,7 +105,8 @@ public static class RoutingPolicy
 
         // 7. Frequency cap.
         var isSecurity = string.Equals(category, ConsentCategories.Security, StringComparison.OrdinalIgnoreCase);
-        var neverCapped = isSecurity || string.Equals(category, ConsentCategories.Transactional, StringComparison.OrdinalIgnoreCase);
+        var isCompliance = ConsentCategories.IsReserved(category);
+        var neverCapped = isSecurity || isCompliance || string.Equals(category, ConsentCategories.Transactional, StringComparison.OrdinalIgnoreCase);
         if (request.Caps?.For(category) is { } cap)
         {
             if (neverCapped)
@@ -133,9 +136,9 @@ public static class RoutingPolicy
             if (ContactRules.IsQuietAt(quiet, zoneId, now))
             {
                 var window = Inv($"{quiet.Start:HH:mm}–{quiet.End:HH:mm} ({zoneId})");
-                if (message.Urgency == Urgency.Critical || isSecurity)
+                if (message.Urgency == Urgency.Critical || isSecurity || isCompliance)
                 {
-                    var why = message.Urgency == Urgency.Critical ? "critical urgency" : "security category";
+                    var why = message.Urgency == Urgency.Critical ? "critical urgency" : isSecurity ? "security category" : "compliance reply";
                     trace.Add(Inv($"Inside quiet hours {window}; bypassed: {why}."));
                 }
                 else
@@ -239,13 +242,27 @@ public static class RoutingPolicy
                 trace.Add(Inv($"{name}: the contact's {name} address is suppressed since {Stamp(suppression.At)}."));
                 continue;
             }
-            var verdict = request.Consent.Evaluate(channel, category);
-            if (!verdict.Allowed)
+            if (ConsentCategories.IsReserved(category))
             {
-                trace.Add(Inv($"{name}: consent refused: {verdict.Reason}"));
-                continue;
+                // The legally required answer to a keyword goes back on the channel the contact used, even right after a STOP;
+                // on any other channel it would be an unsolicited message, so it is allowed only on the forced channel.
+                if (forced != channel)
+                {
+                    trace.Add(Inv($"{name}: {category} messages are sent only on the forced channel the contact wrote on."));
+                    continue;
+                }
+                trace.Add(Inv($"{name}: {category} reply on the channel the contact used: required, consent does not apply."));
             }
-            trace.Add(Inv($"{name}: consent {StateName(verdict.State)}: allowed."));
+            else
+            {
+                var verdict = request.Consent.Evaluate(channel, category);
+                if (!verdict.Allowed)
+                {
+                    trace.Add(Inv($"{name}: consent refused: {verdict.Reason}"));
+                    continue;
+                }
+                trace.Add(Inv($"{name}: consent {StateName(verdict.State)}: allowed."));
+            }
 
             var health = FindHealth(request.Health, channel);
             buffer[count++] = new Candidate

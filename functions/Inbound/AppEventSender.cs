@@ -1,0 +1,93 @@
+using System.Net.Http.Headers;
+using Omni.Channels.Outbound;
+using Omni.Functions.Hosting;
+using Omni.Hosting;
+
+namespace Omni.Functions.Inbound;
+
+/// <summary>
+/// SendAppEvent (queue <c>app-events</c>): POSTs one event to <c>AppEvents__Url</c>, signed like outbound webhooks
+/// (<c>X-Omni-Signature: t={unix seconds},v1={hex HMAC-SHA256(Webhooks__SigningSecret, "{t}.{body}")}</c>) over the exact
+/// queued bytes, through the guarded "webhooks" HttpClient (no private targets unless <c>Webhooks__AllowPrivateTargets</c>,
+/// no redirects). Anything but 2xx, a network error or a timeout throws, so Service Bus redelivers; after the queue's
+/// maxDeliveryCount the event is dead-lettered.
+/// </summary>
+public sealed class AppEventSender(InboundSettings settings, WebhookOptions webhooks, IHttpClientFactory httpClients, TimeProvider clock, ILogger<AppEventSender> logger)
+{
+    public async Task SendAsync(ReadOnlyMemory<byte> body, string? eventId, int deliveryCount, CancellationToken cancellationToken)
+    {
+        if (settings.AppEventsUrl is not { } url)
+        {
+            logger.LogWarning("App event {EventId} dropped: AppEvents__Url is not set (any more).", eventId);
+            return;
+        }
+        if (webhooks.SigningSecret is not { } secret)
+        {
+            // Never send unsigned: fail, so the event waits (and is dead-lettered) until the secret is configured.
+            throw new AppEventDeliveryException(eventId, "Webhooks__SigningSecret is not configured");
+        }
+        if (!webhooks.AllowPrivateTargets && url.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new AppEventDeliveryException(eventId, "AppEvents__Url must be https (set Webhooks__AllowPrivateTargets for local http)");
+        }
+
+        var bytes = body.ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.TryAddWithoutValidation("X-Omni-Signature", WebhookSender.ComputeSignature(secret, clock.GetUtcNow().ToUnixTimeSeconds(), bytes));
+        if (eventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Omni-Event-Id", eventId);
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", eventId);
+        }
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Omni-Webhooks", "1.0"));
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(webhooks.Timeout);
+        int status;
+        try
+        {
+            using var response = await httpClients.CreateClient(AppEventsRegistration.HttpClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            status = (int)response.StatusCode;
+        }
+        catch (HttpRequestException e)
+        {
+            logger.LogWarning("App event {EventId} not delivered (delivery {DeliveryCount}): {Error}.", eventId, deliveryCount, e.HttpRequestError);
+            throw new AppEventDeliveryException(eventId, $"network error ({e.HttpRequestError})");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("App event {EventId} not delivered (delivery {DeliveryCount}): timeout.", eventId, deliveryCount);
+            throw new AppEventDeliveryException(eventId, "timeout");
+        }
+        if (status is < 200 or > 299)
+        {
+            logger.LogWarning("App event {EventId} refused with HTTP {Status} (delivery {DeliveryCount}).", eventId, status, deliveryCount);
+            throw new AppEventDeliveryException(eventId, $"HTTP {status}");
+        }
+        logger.LogInformation("App event {EventId} delivered (HTTP {Status}).", eventId, status);
+    }
+}
+
+/// <summary>The app's endpoint did not take the event; the invocation fails and Service Bus redelivers it.</summary>
+public sealed class AppEventDeliveryException(string? eventId, string reason)
+    : Exception($"App event {eventId} not delivered: {reason}; Service Bus will redeliver.");
+
+/// <summary>SendAppEvent (queue <c>app-events</c>).</summary>
+public sealed class SendAppEventFunction(AppEventSender sender) : IServiceBusFunction
+{
+    public const string Name = "SendAppEvent";
+
+    public async Task<InvocationResult> RunAsync(ServiceBusTriggerMessage message, CancellationToken cancellationToken)
+    {
+        await sender.SendAsync(message.Body, message.MessageId, message.DeliveryCount, cancellationToken);
+        return new InvocationResult();
+    }
+}
+
+public static class AppEventsRegistration
+{
+    /// <summary>The HttpClient of SendAppEvent: the outbound-webhook one (guarded against private targets, no redirects).</summary>
+    public const string HttpClientName = "webhooks";
+}

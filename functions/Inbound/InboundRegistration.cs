@@ -1,0 +1,20 @@
+using Omni.Azure.Tables;
+using Omni.Core.Inbound;
+using Omni.Functions.Hosting;
+using Omni.Storage.Timeline;
+
+namespace Omni.Functions.Inbound;
+
+public static class InboundRegistration
+{
+    /// <summary>The inbound path: settings, the timeline store, the processor behind ProcessInbound and SendAppEvent.</summary>
+    public static IServiceCollection AddInbound(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(_ => InboundSettings.FromConfiguration(configuration));
+        services.AddSingleton<ITimelineStore>(sp => new TableTimelineStore(sp.GetRequiredService<TableServiceClient>()));
+        services.AddSingleton<InboundProcessor>();
+        services.AddSingleton<AppEventSender>();
+        services.AddServiceBusFunction<SendAppEventFunction>(SendAppEventFunction.Name);
+        return services;
+    }
+}
