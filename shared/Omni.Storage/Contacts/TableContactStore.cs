@@ -39,21 +39,19 @@ public sealed partial class TableContactStore : IContactStore
     private const int PutAttempts = 3;
     private const int ClaimAttempts = 4;
 
-    private readonly TableServiceClient _service;
     private readonly TimeProvider _time;
     private readonly TableContactStoreOptions _options;
     private readonly TableClient _contacts;
     private readonly TableClient _index;
-    private readonly SemaphoreSlim _ensureLock = new(1, 1);
-    private volatile bool _ensured;
+    private readonly TablesOnce _ensure;
 
     public TableContactStore(TableServiceClient tables, TimeProvider time, TableContactStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(time);
-        _service = tables;
         _time = time;
         _options = options ?? new TableContactStoreOptions();
+        _ensure = new TablesOnce(tables, _options.ContactsTableName, _options.AddressIndexTableName);
         if (_options.AddressClaimLease < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.AddressClaimLease, "AddressClaimLease must not be negative.");
@@ -78,27 +76,7 @@ public sealed partial class TableContactStore : IContactStore
     }
 
     /// <summary>Creates both tables if they do not exist; runs once per instance (later calls return at once).</summary>
-    public async Task EnsureTablesAsync(CancellationToken cancellationToken)
-    {
-        if (_ensured)
-        {
-            return;
-        }
-        await _ensureLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_ensured)
-            {
-                await _service.CreateTableIfNotExistsAsync(_options.ContactsTableName, cancellationToken).ConfigureAwait(false);
-                await _service.CreateTableIfNotExistsAsync(_options.AddressIndexTableName, cancellationToken).ConfigureAwait(false);
-                _ensured = true;
-            }
-        }
-        finally
-        {
-            _ensureLock.Release();
-        }
-    }
+    public Task EnsureTablesAsync(CancellationToken cancellationToken) => _ensure.EnsureAsync(cancellationToken);
 
     // ------------------------------------------------------------------ reads
 

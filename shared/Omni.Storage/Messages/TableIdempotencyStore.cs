@@ -29,17 +29,15 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     private const int MaxRequestHashLength = 512;
     private const int ClaimAttempts = 5;
 
-    private readonly TableServiceClient _service;
     private readonly TableIdempotencyStoreOptions _options;
     private readonly TableClient _table;
-    private readonly SemaphoreSlim _ensureLock = new(1, 1);
-    private volatile bool _ensured;
+    private readonly TablesOnce _ensure;
 
     public TableIdempotencyStore(TableServiceClient tables, TableIdempotencyStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        _service = tables;
         _options = options ?? new TableIdempotencyStoreOptions();
+        _ensure = new TablesOnce(tables, _options.TableName);
         _table = tables.GetTableClient(_options.TableName);
     }
 
@@ -55,26 +53,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     }
 
     /// <summary>Creates the table if it does not exist; runs once per instance.</summary>
-    public async Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        if (_ensured)
-        {
-            return;
-        }
-        await _ensureLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_ensured)
-            {
-                await _service.CreateTableIfNotExistsAsync(_options.TableName, cancellationToken).ConfigureAwait(false);
-                _ensured = true;
-            }
-        }
-        finally
-        {
-            _ensureLock.Release();
-        }
-    }
+    public Task EnsureTableAsync(CancellationToken cancellationToken) => _ensure.EnsureAsync(cancellationToken);
 
     /// <summary>
     /// Inserts the entry; if the key is taken by a live entry returns that one with <c>Created = false</c>; if it is taken

@@ -86,19 +86,17 @@ public sealed partial class TableMessageStore : IMessageStore
 
     private static readonly MessageStatus[] CountedStatuses = [MessageStatus.Routed, MessageStatus.Sent, MessageStatus.Delivered, MessageStatus.Read];
 
-    private readonly TableServiceClient _service;
     private readonly TableMessageStoreOptions _options;
     private readonly TableClient _messages;
     private readonly TableClient _timeline;
     private readonly TableClient _providerIds;
-    private readonly SemaphoreSlim _ensureLock = new(1, 1);
-    private volatile bool _ensured;
+    private readonly TablesOnce _ensure;
 
     public TableMessageStore(TableServiceClient tables, TableMessageStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        _service = tables;
         _options = options ?? new TableMessageStoreOptions();
+        _ensure = new TablesOnce(tables, _options.MessagesTableName, _options.TimelineTableName, _options.ProviderIdsTableName);
         _messages = tables.GetTableClient(_options.MessagesTableName);
         _timeline = tables.GetTableClient(_options.TimelineTableName);
         _providerIds = tables.GetTableClient(_options.ProviderIdsTableName);
@@ -126,28 +124,7 @@ public sealed partial class TableMessageStore : IMessageStore
     }
 
     /// <summary>Creates the three tables if they do not exist; runs once per instance (later calls return at once).</summary>
-    public async Task EnsureTablesAsync(CancellationToken cancellationToken)
-    {
-        if (_ensured)
-        {
-            return;
-        }
-        await _ensureLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_ensured)
-            {
-                await _service.CreateTableIfNotExistsAsync(_options.MessagesTableName, cancellationToken).ConfigureAwait(false);
-                await _service.CreateTableIfNotExistsAsync(_options.TimelineTableName, cancellationToken).ConfigureAwait(false);
-                await _service.CreateTableIfNotExistsAsync(_options.ProviderIdsTableName, cancellationToken).ConfigureAwait(false);
-                _ensured = true;
-            }
-        }
-        finally
-        {
-            _ensureLock.Release();
-        }
-    }
+    public Task EnsureTablesAsync(CancellationToken cancellationToken) => _ensure.EnsureAsync(cancellationToken);
 
     // ------------------------------------------------------------------ records
 

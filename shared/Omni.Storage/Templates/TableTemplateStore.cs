@@ -30,44 +30,23 @@ public sealed class TableTemplateStore : ITemplateStore
     private const string SchemaVersionProperty = "SchemaVersion";
     private const int PutAttempts = 3;
 
-    private readonly TableServiceClient _service;
     private readonly TimeProvider _time;
     private readonly TableTemplateStoreOptions _options;
     private readonly TableClient _table;
-    private readonly SemaphoreSlim _ensureLock = new(1, 1);
-    private volatile bool _ensured;
+    private readonly TablesOnce _ensure;
 
     public TableTemplateStore(TableServiceClient tables, TimeProvider time, TableTemplateStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(time);
-        _service = tables;
         _time = time;
         _options = options ?? new TableTemplateStoreOptions();
+        _ensure = new TablesOnce(tables, _options.TableName);
         _table = tables.GetTableClient(_options.TableName);
     }
 
     /// <summary>Creates the table if it does not exist; runs once per instance.</summary>
-    public async Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        if (_ensured)
-        {
-            return;
-        }
-        await _ensureLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_ensured)
-            {
-                await _service.CreateTableIfNotExistsAsync(_options.TableName, cancellationToken).ConfigureAwait(false);
-                _ensured = true;
-            }
-        }
-        finally
-        {
-            _ensureLock.Release();
-        }
-    }
+    public Task EnsureTableAsync(CancellationToken cancellationToken) => _ensure.EnsureAsync(cancellationToken);
 
     public async Task<StoredTemplate?> GetAsync(string templateId, CancellationToken cancellationToken)
     {

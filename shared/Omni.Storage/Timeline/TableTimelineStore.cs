@@ -30,18 +30,16 @@ public sealed partial class TableTimelineStore : ITimelineStore
     internal const string ResponseToProperty = "ResponseToMessageId";
     internal const string ResponseTimeMsProperty = "ResponseTimeMs";
 
-    private readonly TableServiceClient _service;
     private readonly string _tableName;
     private readonly TableClient _timeline;
-    private readonly SemaphoreSlim _ensureLock = new(1, 1);
-    private volatile bool _ensured;
+    private readonly TablesOnce _ensure;
 
     public TableTimelineStore(TableServiceClient tables, TableMessageStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        _service = tables;
         _tableName = (options ?? new TableMessageStoreOptions()).TimelineTableName;
         _timeline = tables.GetTableClient(_tableName);
+        _ensure = new TablesOnce(tables, _tableName);
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}$", RegexOptions.CultureInvariant)]
@@ -51,26 +49,7 @@ public sealed partial class TableTimelineStore : ITimelineStore
     private static partial Regex RowKeyPattern();
 
     /// <summary>Creates the table if it does not exist; once per instance.</summary>
-    public async Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        if (_ensured)
-        {
-            return;
-        }
-        await _ensureLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_ensured)
-            {
-                await _service.CreateTableIfNotExistsAsync(_tableName, cancellationToken).ConfigureAwait(false);
-                _ensured = true;
-            }
-        }
-        finally
-        {
-            _ensureLock.Release();
-        }
-    }
+    public Task EnsureTableAsync(CancellationToken cancellationToken) => _ensure.EnsureAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task<(InboundTimelineEntry Entry, bool Created)> AppendInboundAsync(InboundTimelineEntry entry, CancellationToken cancellationToken)
