@@ -58,6 +58,7 @@ public sealed class EmailSender : IChannelSender
     private readonly UnsubscribeToken? _unsubscribe;
     private readonly ILogger<EmailSender> _logger;
     private readonly TimeProvider _timeProvider;
+    private readonly AcsOutcomes _outcomes;
 
     /// <param name="client">Null when ACS is not configured (every send is then refused as misconfiguration).</param>
     public EmailSender(AcsEmailOptions options, EmailClient? client, ILogger<EmailSender> logger, TimeProvider timeProvider)
@@ -69,6 +70,7 @@ public sealed class EmailSender : IChannelSender
         _client = client;
         _logger = logger;
         _timeProvider = timeProvider;
+        _outcomes = new AcsOutcomes(Provider, logger, timeProvider);
         _unsubscribe = options.UnsubscribeSecret is { Length: >= 16 } secret ? new UnsubscribeToken(secret, timeProvider) : null;
     }
 
@@ -89,13 +91,13 @@ public sealed class EmailSender : IChannelSender
         ArgumentNullException.ThrowIfNull(request);
         if (!_options.IsConfigured || _client is null)
         {
-            return Refused(request, "acs email: not configured (AcsEmail__senderAddress, AcsConnection)", transient: false, null, null, null);
+            return _outcomes.Refused(request, "acs email: not configured (AcsEmail__senderAddress, AcsConnection)", transient: false, null, null, null);
         }
 
         RenderedContentParts content = RenderedContentParts.From(request);
         if (content.PlainText is null && content.Html is null)
         {
-            return Refused(request, "email: no content to send", transient: false, null, null, null);
+            return _outcomes.Refused(request, "email: no content to send", transient: false, null, null, null);
         }
 
         var message = new EmailMessage(_options.SenderAddress!, request.To, new EmailContent(content.Subject)
@@ -113,7 +115,7 @@ public sealed class EmailSender : IChannelSender
             }
             else if (_unsubscribe is null || _options.PublicBaseUrl is null)
             {
-                return Refused(request, "email: unsubscribe link not configured (Omni__PublicBaseUrl, Omni__UnsubscribeSecret)", false, null, null, null);
+                return _outcomes.Refused(request, "email: unsubscribe link not configured (Omni__PublicBaseUrl, Omni__UnsubscribeSecret)", false, null, null, null);
             }
             else
             {
@@ -130,33 +132,17 @@ public sealed class EmailSender : IChannelSender
             if (operation.Status == EmailSendStatus.Failed || operation.Status == EmailSendStatus.Canceled)
             {
                 string code = operation.Value?.Error?.Code ?? operation.Status.ToString();
-                return Refused(request, $"acs email {code}: {ErrorText.Sanitize(operation.Value?.Error?.Message) ?? "failed"}", false, 202, code, null);
+                return _outcomes.Refused(request, $"acs email {code}: {ErrorText.Sanitize(operation.Value?.Error?.Message) ?? "failed"}", false, 202, code, null);
             }
 
-            _logger.LogInformation(LogFields.Outcome, Provider, "accepted", request.MessageId, request.Step, 202, null);
-            return new SendResult(SendOutcome.Accepted, Provider, operation.Id, AttemptStatus.Queued, null, null, null, null, null,
-                [new ProviderTry(Provider, "accepted", _timeProvider.GetUtcNow())]);
+            return _outcomes.Accepted(request, operation.Id, 202);
         }
-        catch (RequestFailedException ex) when (ex.Status != 0)
+        catch (Exception ex) when (_outcomes.FromException(request, ex, cancellationToken) is { } refused)
         {
-            return Refused(request, AcsFailure.Describe(ex), AcsFailure.IsTransientStatus(ex.Status), ex.Status, ex.ErrorCode,
-                RetryAfter.Parse(ex.GetRawResponse(), _timeProvider.GetUtcNow()));
-        }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException ||
-                                   (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            return Refused(request, "acs " + TransportFailure.Describe(ex), transient: true, null, null, null);
+            return refused;
         }
     }
 
-    private SendResult Refused(ChannelSendRequest request, string error, bool transient, int? status, string? code, TimeSpan? retryAfter)
-    {
-        string outcome = transient ? "transient" : "permanent";
-        _logger.LogWarning(LogFields.Outcome, Provider, outcome, request.MessageId, request.Step, status, code);
-        return new SendResult(transient ? SendOutcome.Transient : SendOutcome.Permanent, Provider, null,
-            transient ? AttemptStatus.Pending : AttemptStatus.Failed, null, null, null, error, transient ? retryAfter : null,
-            [new ProviderTry(Provider, outcome, _timeProvider.GetUtcNow(), error)]);
-    }
 
     private readonly record struct RenderedContentParts(string Subject, string? PlainText, string? Html)
     {

@@ -6,6 +6,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Azure;
+using Microsoft.Extensions.Logging;
+using Omni.Core.Messages;
 
 namespace Omni.Channels.Outbound;
 
@@ -199,4 +201,40 @@ internal static class ConfigValues
 internal static class LogFields
 {
     public const string Outcome = "Provider {Provider} {Outcome} message {MessageId} step {Step}: status {StatusCode}, error code {ErrorCode}";
+}
+
+/// <summary>
+/// The answers of a sender with one ACS provider (Email, WhatsApp): accepted, or refused — each logged without personal
+/// data and recorded as a <see cref="ProviderTry"/> — and the classification of the exceptions an ACS call throws.
+/// </summary>
+internal sealed class AcsOutcomes(string provider, ILogger logger, TimeProvider timeProvider)
+{
+    public SendResult Accepted(ChannelSendRequest request, string? providerMessageId, int status)
+    {
+        logger.LogInformation(LogFields.Outcome, provider, "accepted", request.MessageId, request.Step, status, null);
+        return new SendResult(SendOutcome.Accepted, provider, string.IsNullOrEmpty(providerMessageId) ? null : providerMessageId, AttemptStatus.Queued,
+            null, null, null, null, null, [new ProviderTry(provider, "accepted", timeProvider.GetUtcNow())]);
+    }
+
+    public SendResult Refused(ChannelSendRequest request, string error, bool transient, int? status, string? code, TimeSpan? retryAfter)
+    {
+        string outcome = transient ? "transient" : "permanent";
+        logger.LogWarning(LogFields.Outcome, provider, outcome, request.MessageId, request.Step, status, code);
+        return new SendResult(transient ? SendOutcome.Transient : SendOutcome.Permanent, provider, null,
+            transient ? AttemptStatus.Pending : AttemptStatus.Failed, null, null, null, error, transient ? retryAfter : null,
+            [new ProviderTry(provider, outcome, timeProvider.GetUtcNow(), error)]);
+    }
+
+    /// <summary>
+    /// The refusal an exception of an ACS call stands for (an HTTP status from ACS, or a transport failure / timeout, both
+    /// transient), or null for anything else (a cancellation by the caller, a bug), which must propagate.
+    /// </summary>
+    public SendResult? FromException(ChannelSendRequest request, Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        RequestFailedException { Status: not 0 } failed => Refused(request, AcsFailure.Describe(failed), AcsFailure.IsTransientStatus(failed.Status),
+            failed.Status, failed.ErrorCode, RetryAfter.Parse(failed.GetRawResponse(), timeProvider.GetUtcNow())),
+        RequestFailedException or HttpRequestException => Refused(request, "acs " + TransportFailure.Describe(exception), true, null, null, null),
+        OperationCanceledException when !cancellationToken.IsCancellationRequested => Refused(request, "acs " + TransportFailure.Describe(exception), true, null, null, null),
+        _ => null,
+    };
 }

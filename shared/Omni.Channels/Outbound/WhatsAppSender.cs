@@ -45,6 +45,7 @@ public sealed class WhatsAppSender : IChannelSender
     private readonly NotificationMessagesClient? _client;
     private readonly ILogger<WhatsAppSender> _logger;
     private readonly TimeProvider _timeProvider;
+    private readonly AcsOutcomes _outcomes;
 
     /// <param name="client">Null when ACS is not configured (every send is then refused as misconfiguration).</param>
     public WhatsAppSender(AcsWhatsAppOptions options, NotificationMessagesClient? client, ILogger<WhatsAppSender> logger, TimeProvider timeProvider)
@@ -56,6 +57,7 @@ public sealed class WhatsAppSender : IChannelSender
         _client = client;
         _logger = logger;
         _timeProvider = timeProvider;
+        _outcomes = new AcsOutcomes(Provider, logger, timeProvider);
     }
 
     /// <inheritdoc />
@@ -67,12 +69,12 @@ public sealed class WhatsAppSender : IChannelSender
         ArgumentNullException.ThrowIfNull(request);
         if (!_options.IsConfigured || _client is null)
         {
-            return Refused(request, "acs whatsapp: not configured (AcsWhatsApp__ChannelRegistrationId, AcsConnection)", false, null, null, null);
+            return _outcomes.Refused(request, "acs whatsapp: not configured (AcsWhatsApp__ChannelRegistrationId, AcsConnection)", false, null, null, null);
         }
 
         if (string.IsNullOrEmpty(request.Content.Text))
         {
-            return Refused(request, "whatsapp: no text to send", false, null, null, null);
+            return _outcomes.Refused(request, "whatsapp: no text to send", false, null, null, null);
         }
 
         string to = request.To.TrimStart('+');
@@ -82,28 +84,12 @@ public sealed class WhatsAppSender : IChannelSender
         {
             Response<SendMessageResult> response = await _client.SendAsync(content, repeatability, cancellationToken).ConfigureAwait(false);
             string? messageId = response.Value.Receipts.Count > 0 ? response.Value.Receipts[0].MessageId : null;
-            _logger.LogInformation(LogFields.Outcome, Provider, "accepted", request.MessageId, request.Step, response.GetRawResponse().Status, null);
-            return new SendResult(SendOutcome.Accepted, Provider, string.IsNullOrEmpty(messageId) ? null : messageId, AttemptStatus.Queued,
-                null, null, null, null, null, [new ProviderTry(Provider, "accepted", _timeProvider.GetUtcNow())]);
+            return _outcomes.Accepted(request, messageId, response.GetRawResponse().Status);
         }
-        catch (RequestFailedException ex) when (ex.Status != 0)
+        catch (Exception ex) when (_outcomes.FromException(request, ex, cancellationToken) is { } refused)
         {
-            return Refused(request, AcsFailure.Describe(ex), AcsFailure.IsTransientStatus(ex.Status), ex.Status, ex.ErrorCode,
-                RetryAfter.Parse(ex.GetRawResponse(), _timeProvider.GetUtcNow()));
-        }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException ||
-                                   (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            return Refused(request, "acs " + TransportFailure.Describe(ex), transient: true, null, null, null);
+            return refused;
         }
     }
 
-    private SendResult Refused(ChannelSendRequest request, string error, bool transient, int? status, string? code, TimeSpan? retryAfter)
-    {
-        string outcome = transient ? "transient" : "permanent";
-        _logger.LogWarning(LogFields.Outcome, Provider, outcome, request.MessageId, request.Step, status, code);
-        return new SendResult(transient ? SendOutcome.Transient : SendOutcome.Permanent, Provider, null,
-            transient ? AttemptStatus.Pending : AttemptStatus.Failed, null, null, null, error, transient ? retryAfter : null,
-            [new ProviderTry(Provider, outcome, _timeProvider.GetUtcNow(), error)]);
-    }
 }
