@@ -93,6 +93,24 @@ public class ServiceBusClient : IAsyncDisposable
         return new ServiceBusSender(queueOrTopicName, _restEndpoint, _pipeline, _options);
     }
 
+    /// <summary>
+    /// A peek-lock receiver for a queue or its dead-letter sub-queue (<paramref name="subQueue"/>). With Entra ID the
+    /// identity needs "Azure Service Bus Data Receiver".
+    /// </summary>
+    /// <exception cref="ArgumentException">The connection string names a different entity in <c>EntityPath</c>.</exception>
+    public virtual ServiceBusReceiver CreateReceiver(string queueName, ServiceBusSubQueue subQueue = ServiceBusSubQueue.None)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queueName);
+        if (_connectionEntityPath is not null &&
+            !string.Equals(_connectionEntityPath, queueName, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException(
+                $"The connection string is scoped to '{_connectionEntityPath}', not '{queueName}'.", nameof(queueName));
+        }
+
+        return new ServiceBusReceiver(queueName, subQueue, _restEndpoint, _pipeline);
+    }
+
     /// <summary>Nothing to release (HTTP connections are pooled process-wide); present so <c>await using</c> works as with the official client.</summary>
     public virtual ValueTask DisposeAsync()
     {

@@ -26,6 +26,18 @@ public sealed record IncomingMessage
     public IReadOnlyDictionary<string, object?> ApplicationProperties { get; init; } = new Dictionary<string, object?>();
 }
 
+/// <summary>A queue's status, as Service Bus entities have it (set through <c>PUT /_devhost/queues/{name}/status</c>).</summary>
+public enum EntityStatus
+{
+    Active,
+    /// <summary>Neither sends nor receives.</summary>
+    Disabled,
+    /// <summary>Sends are refused (403 MessagingEntityDisabled); receives and trigger deliveries go on.</summary>
+    SendDisabled,
+    /// <summary>Receives and trigger deliveries stop; sends are accepted.</summary>
+    ReceiveDisabled,
+}
+
 public enum MessageState
 {
     Scheduled,
@@ -65,6 +77,12 @@ public sealed class QueuedMessage
     public int DeliveryCount { get; internal set; }
 
     public Guid LockToken { get; internal set; }
+
+    /// <summary>
+    /// When a lock taken by a REST receiver lapses (the queue's LockDuration after it was taken); null for trigger
+    /// deliveries, whose lock the host holds for the whole invocation, and for unlocked messages.
+    /// </summary>
+    public DateTimeOffset? LockedUntil { get; internal set; }
 
     public string? DeadLetterReason { get; internal set; }
 
@@ -115,6 +133,21 @@ public sealed class EmulatedQueue
 
     public long DuplicateCount { get { lock (_gate) { return _duplicateCount; } } }
 
+    private EntityStatus _status;
+
+    /// <summary>The queue's status; changing it wakes waiting receivers.</summary>
+    public EntityStatus Status
+    {
+        get { lock (_gate) { return _status; } }
+        set { lock (_gate) { _status = value; Pulse(); } }
+    }
+
+    /// <summary>Sends are refused (Disabled or SendDisabled).</summary>
+    public bool SendDisabled => Status is EntityStatus.Disabled or EntityStatus.SendDisabled;
+
+    /// <summary>Receives are refused (Disabled or ReceiveDisabled).</summary>
+    public bool ReceiveDisabled => Status is EntityStatus.Disabled or EntityStatus.ReceiveDisabled;
+
     public EnqueueOutcome Enqueue(IncomingMessage message)
     {
         lock (_gate)
@@ -144,12 +177,23 @@ public sealed class EmulatedQueue
         }
     }
 
-    /// <summary>Locks the oldest visible message for delivery, if any.</summary>
-    public bool TryLock(out QueuedMessage message)
+    /// <summary>Locks the oldest visible message for a trigger delivery (held until completed or abandoned), if any.</summary>
+    public bool TryLock(out QueuedMessage message) => TryLock(lockDuration: null, out message);
+
+    /// <summary>Locks the oldest visible message for a REST receiver: the lock lapses after the queue's LockDuration.</summary>
+    public bool TryLockForReceiver(out QueuedMessage message) => TryLock(Settings.LockDuration, out message);
+
+    private bool TryLock(TimeSpan? lockDuration, out QueuedMessage message)
     {
         lock (_gate)
         {
             var now = _time.GetUtcNow();
+            ReleaseLapsedLocks(now);
+            if (_status is EntityStatus.Disabled or EntityStatus.ReceiveDisabled)
+            {
+                message = null!;
+                return false;
+            }
             foreach (var candidate in _pending)
             {
                 if (candidate.State == MessageState.Locked || candidate.VisibleAt > now)
@@ -163,6 +207,7 @@ public sealed class EmulatedQueue
                 candidate.State = MessageState.Locked;
                 candidate.DeliveryCount++;
                 candidate.LockToken = Guid.NewGuid();
+                candidate.LockedUntil = lockDuration is { } d ? now + d : null;
                 message = candidate;
                 return true;
             }
@@ -179,6 +224,7 @@ public sealed class EmulatedQueue
             EnsureLocked(message);
             _pending.Remove(message);
             message.State = MessageState.Completed;
+            message.LockedUntil = null;
             _completedCount++;
             _completed.Enqueue(message);
             if (_completed.Count > CompletedHistory)
@@ -194,6 +240,7 @@ public sealed class EmulatedQueue
         lock (_gate)
         {
             EnsureLocked(message);
+            message.LockedUntil = null;
             message.Failures.Add(failure);
             if (message.DeliveryCount >= Settings.MaxDeliveryCount)
             {
@@ -205,6 +252,107 @@ public sealed class EmulatedQueue
                 message.State = MessageState.Active;
             }
             Pulse();
+        }
+    }
+
+    /// <summary>
+    /// Settles a message a REST receiver locked, found by <paramref name="reference"/> (its MessageId or sequence number)
+    /// and <paramref name="lockToken"/>: complete removes it, otherwise it is abandoned (unlocked, DeliveryCount counts
+    /// the delivery, dead-lettered at MaxDeliveryCount). False when there is no such lock (wrong id or token, lapsed, settled).
+    /// </summary>
+    public bool TrySettle(string reference, Guid lockToken, bool complete)
+    {
+        lock (_gate)
+        {
+            ReleaseLapsedLocks(_time.GetUtcNow());
+            var message = _pending.FirstOrDefault(m => m.State == MessageState.Locked && m.LockedUntil is not null &&
+                                                      m.LockToken == lockToken && IsReferencedBy(m, reference));
+            if (message is null)
+            {
+                return false;
+            }
+            if (complete)
+            {
+                Complete(message);
+            }
+            else
+            {
+                Abandon(message, "unlocked by a receiver");
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Locks the oldest dead letter not locked by another receiver, for the queue's LockDuration. DeliveryCount is
+    /// left as it was when the message was dead-lettered (see docs/devhost.md).
+    /// </summary>
+    public bool TryLockDeadLetter(out QueuedMessage message)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            if (_status is EntityStatus.Disabled or EntityStatus.ReceiveDisabled)
+            {
+                message = null!;
+                return false;
+            }
+            foreach (var candidate in _deadLetters)
+            {
+                if (candidate.LockedUntil is { } until && until > now)
+                {
+                    continue;
+                }
+                candidate.LockToken = Guid.NewGuid();
+                candidate.LockedUntil = now + Settings.LockDuration;
+                message = candidate;
+                return true;
+            }
+            message = null!;
+            return false;
+        }
+    }
+
+    /// <summary>Completes (removes) or unlocks a locked dead letter; false when there is no such lock.</summary>
+    public bool TrySettleDeadLetter(string reference, Guid lockToken, bool complete)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var message = _deadLetters.FirstOrDefault(m => m.LockedUntil is { } until && until > now &&
+                                                          m.LockToken == lockToken && IsReferencedBy(m, reference));
+            if (message is null)
+            {
+                return false;
+            }
+            message.LockedUntil = null;
+            if (complete)
+            {
+                _deadLetters.Remove(message);
+                message.State = MessageState.Completed;
+                _deadLettersCompleted++;
+            }
+            Pulse();
+            return true;
+        }
+    }
+
+    /// <summary>Dead letters removed by a receiver (completed from the dead-letter sub-queue).</summary>
+    public long DeadLettersCompleted { get { lock (_gate) { return _deadLettersCompleted; } } }
+
+    private long _deadLettersCompleted;
+
+    private static bool IsReferencedBy(QueuedMessage message, string reference) =>
+        string.Equals(message.MessageId, reference, StringComparison.Ordinal) ||
+        (long.TryParse(reference, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence) &&
+         sequence == message.SequenceNumber);
+
+    /// <summary>A REST receiver's lock that lapsed counts as a failed delivery, as in Service Bus.</summary>
+    private void ReleaseLapsedLocks(DateTimeOffset now)
+    {
+        foreach (var lapsed in _pending.Where(m => m.State == MessageState.Locked && m.LockedUntil is { } until && until <= now).ToList())
+        {
+            Abandon(lapsed, "the receiver's lock expired");
         }
     }
 
@@ -230,6 +378,10 @@ public sealed class EmulatedQueue
             {
                 if (m.State == MessageState.Locked)
                 {
+                    if (m.LockedUntil is { } until)
+                    {
+                        next = next is null || until < next ? until : next;
+                    }
                     continue;
                 }
                 var due = m.VisibleAt > now ? m.VisibleAt : m.ExpiresAt;
@@ -243,6 +395,7 @@ public sealed class EmulatedQueue
     {
         lock (_gate)
         {
+            ReleaseLapsedLocks(_time.GetUtcNow());
             ExpireDue(_time.GetUtcNow());
             return new QueueSnapshot(
                 Name,
@@ -255,7 +408,10 @@ public sealed class EmulatedQueue
                 Duplicates: _duplicateCount,
                 Messages: _pending.Select(m => MessageSnapshot.Of(m, includeBodies)).ToList(),
                 DeadLetters: _deadLetters.Select(m => MessageSnapshot.Of(m, includeBodies)).ToList(),
-                RecentlyCompleted: _completed.Reverse().Take(100).Select(m => MessageSnapshot.Of(m, includeBodies)).ToList());
+                RecentlyCompleted: _completed.Reverse().Take(100).Select(m => MessageSnapshot.Of(m, includeBodies)).ToList())
+            {
+                Status = _status.ToString(),
+            };
         }
     }
 
@@ -329,7 +485,11 @@ public sealed record QueueSnapshot(
     long Duplicates,
     IReadOnlyList<MessageSnapshot> Messages,
     IReadOnlyList<MessageSnapshot> DeadLetters,
-    IReadOnlyList<MessageSnapshot> RecentlyCompleted);
+    IReadOnlyList<MessageSnapshot> RecentlyCompleted)
+{
+    /// <summary>The queue's <see cref="EntityStatus"/>.</summary>
+    public string Status { get; init; } = nameof(EntityStatus.Active);
+}
 
 public sealed record MessageSnapshot(
     string MessageId,

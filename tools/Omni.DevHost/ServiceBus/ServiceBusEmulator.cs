@@ -7,8 +7,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Omni.DevHost.ServiceBus;
 
 /// <summary>
-/// The Service Bus namespace the DevHost stands in for: the queues and the send side of the REST API
-/// (<c>POST /{queue}/messages</c>, single and batch), with SAS authorization.
+/// The Service Bus namespace the DevHost stands in for: the queues, the send side of the REST API
+/// (<c>POST /{queue}/messages</c>, single and batch) and its peek-lock receive side for queues and their dead-letter
+/// sub-queues (<c>POST /{queue}[/$DeadLetterQueue]/messages/head</c>, <c>PUT</c>/<c>DELETE</c>
+/// <c>/{queue}[/$DeadLetterQueue]/messages/{messageId|sequenceNumber}/{lockToken}</c>), with SAS authorization.
 /// </summary>
 public sealed class ServiceBusEmulator
 {
@@ -46,6 +48,16 @@ public sealed class ServiceBusEmulator
     public void MapEndpoints(IEndpointRouteBuilder app)
     {
         app.MapPost("/{queue}/messages", SendAsync).ExcludeFromDescription();
+        app.MapPost("/{queue}/messages/head", (HttpContext c, string queue, string? timeout) => PeekLockAsync(c, queue, deadLetter: false, timeout))
+            .ExcludeFromDescription();
+        app.MapPost("/{queue}/$DeadLetterQueue/messages/head", (HttpContext c, string queue, string? timeout) => PeekLockAsync(c, queue, deadLetter: true, timeout))
+            .ExcludeFromDescription();
+        app.MapMethods("/{queue}/messages/{reference}/{lockToken}", ["PUT", "DELETE"],
+            (HttpContext c, string queue, string reference, string lockToken) => Settle(c, queue, deadLetter: false, reference, lockToken))
+            .ExcludeFromDescription();
+        app.MapMethods("/{queue}/$DeadLetterQueue/messages/{reference}/{lockToken}", ["PUT", "DELETE"],
+            (HttpContext c, string queue, string reference, string lockToken) => Settle(c, queue, deadLetter: true, reference, lockToken))
+            .ExcludeFromDescription();
 
         var admin = app.MapGroup("/_devhost/queues").ExcludeFromDescription();
         admin.MapGet("/", () => TypedResults.Ok(_queues.Values.Select(q => q.Snapshot(includeBodies: false)).Select(s => s with
@@ -58,7 +70,176 @@ public sealed class ServiceBusEmulator
             GetQueue(queue) is { } q
                 ? TypedResults.Ok(q.Snapshot(bodies ?? false))
                 : TypedResults.Problem(statusCode: 404, title: "No such queue", detail: $"The DevHost has no queue '{queue}'."));
+        admin.MapPut("/{queue}/status", (string queue, StatusChange? change) =>
+        {
+            if (GetQueue(queue) is not { } q)
+            {
+                return Results.Problem(statusCode: 404, title: "No such queue", detail: $"The DevHost has no queue '{queue}'.");
+            }
+            if (change?.Status is not { } text || !Enum.TryParse<EntityStatus>(text, ignoreCase: true, out var status) || !Enum.IsDefined(status) ||
+                int.TryParse(text, out _))
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid status",
+                    detail: $"Send {{\"status\":\"...\"}} with one of {string.Join(", ", Enum.GetNames<EntityStatus>())}.");
+            }
+            q.Status = status;
+            return Results.Ok(new StatusChange(status.ToString()));
+        });
     }
+
+    /// <summary>Body of <c>PUT /_devhost/queues/{name}/status</c>.</summary>
+    public sealed record StatusChange(string? Status);
+
+    /// <summary>The longest a peek-lock waits for a message (the REST API's default timeout is 60 s).</summary>
+    public static readonly TimeSpan MaxReceiveTimeout = TimeSpan.FromSeconds(60);
+
+    private async Task<IResult> PeekLockAsync(HttpContext context, string queue, bool deadLetter, string? timeoutText)
+    {
+        if (Authorize(context, queue, deadLetter, out var target) is { } refused)
+        {
+            return refused;
+        }
+        var timeout = TimeSpan.Zero;
+        if (timeoutText is { Length: > 0 })
+        {
+            if (!int.TryParse(timeoutText, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            {
+                return Problem(400, "BadRequest", "timeout must be a whole number of seconds.");
+            }
+            timeout = TimeSpan.FromSeconds(Math.Min(seconds, MaxReceiveTimeout.TotalSeconds));
+        }
+        if (target.ReceiveDisabled)
+        {
+            return Problem(403, "MessagingEntityDisabled", $"Receiving from queue '{target.Name}' is disabled.");
+        }
+
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        QueuedMessage message;
+        while (!(deadLetter ? target.TryLockDeadLetter(out message) : target.TryLockForReceiver(out message)))
+        {
+            var left = deadline - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                return Results.StatusCode(StatusCodes.Status204NoContent);
+            }
+            await target.WaitForChangeAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), context.RequestAborted);
+        }
+
+        WriteReceivedMessage(context, target, deadLetter, message);
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        if (message.Message.ContentType is { } contentType)
+        {
+            context.Response.ContentType = contentType;
+        }
+        context.Response.ContentLength = message.Message.Body.Length;
+        await context.Response.Body.WriteAsync(message.Message.Body, CancellationToken.None);
+        return Results.Empty;
+    }
+
+    private IResult Settle(HttpContext context, string queue, bool deadLetter, string reference, string lockTokenText)
+    {
+        if (Authorize(context, queue, deadLetter, out var target) is { } refused)
+        {
+            return refused;
+        }
+        if (!Guid.TryParse(lockTokenText, out var lockToken))
+        {
+            return Problem(400, "BadRequest", "The lock token is not a GUID.");
+        }
+        if (target.ReceiveDisabled)
+        {
+            return Problem(403, "MessagingEntityDisabled", $"Receiving from queue '{target.Name}' is disabled.");
+        }
+        var complete = HttpMethods.IsDelete(context.Request.Method);
+        var settled = deadLetter
+            ? target.TrySettleDeadLetter(reference, lockToken, complete)
+            : target.TrySettle(reference, lockToken, complete);
+        return settled
+            ? Results.Ok()
+            : Problem(404, "MessageLockLost", $"No message '{reference}' is locked with that lock token (wrong id or token, the lock expired, or it was settled).");
+    }
+
+    /// <summary>Null when the request may use the queue; otherwise the 404 or 401 answer.</summary>
+    private IResult? Authorize(HttpContext context, string queue, bool deadLetter, out EmulatedQueue target)
+    {
+        target = GetQueue(queue)!;
+        if (target is null)
+        {
+            return Problem(404, "MessagingEntityNotFound", $"Queue '{queue}' does not exist. Add it to infra/queues.json.");
+        }
+        var path = deadLetter ? $"{target.Name}/$DeadLetterQueue" : target.Name;
+        var resource = new Uri($"{context.Request.Scheme}://{context.Request.Host}/{path}");
+        return _sas.Validate(context.Request.Headers.Authorization.ToString(), resource) is { } denied
+            ? Problem(401, "Unauthorized", denied)
+            : null;
+    }
+
+    /// <summary>The peek-lock answer's headers: BrokerProperties, Location (the lock URI), and one header per application property.</summary>
+    private static void WriteReceivedMessage(HttpContext context, EmulatedQueue queue, bool deadLetter, QueuedMessage queued)
+    {
+        var m = queued.Message;
+        var broker = new JsonObject
+        {
+            ["DeliveryCount"] = queued.DeliveryCount,
+            ["EnqueuedSequenceNumber"] = queued.SequenceNumber,
+            ["EnqueuedTimeUtc"] = queued.EnqueuedTime.ToString("r", CultureInfo.InvariantCulture),
+            ["LockToken"] = queued.LockToken.ToString(),
+            ["LockedUntilUtc"] = queued.LockedUntil?.ToString("r", CultureInfo.InvariantCulture),
+            ["MessageId"] = queued.MessageId,
+            ["SequenceNumber"] = queued.SequenceNumber,
+            ["State"] = deadLetter ? "Deadlettered" : "Active",
+            ["TimeToLive"] = (queued.ExpiresAt - queued.VisibleAt).TotalSeconds,
+        };
+        void Add(string name, string? value)
+        {
+            if (value is not null)
+            {
+                broker[name] = value;
+            }
+        }
+        Add("CorrelationId", m.CorrelationId);
+        Add("SessionId", m.SessionId);
+        Add("Label", m.Subject);
+        Add("ReplyTo", m.ReplyTo);
+        Add("To", m.To);
+        Add("ContentType", m.ContentType);
+        if (m.ScheduledEnqueueTime is { } scheduled)
+        {
+            broker["ScheduledEnqueueTimeUtc"] = scheduled.ToString("r", CultureInfo.InvariantCulture);
+        }
+
+        var headers = context.Response.Headers;
+        headers["BrokerProperties"] = broker.ToJsonString();
+        var path = deadLetter ? $"{Uri.EscapeDataString(queue.Name)}/$DeadLetterQueue" : Uri.EscapeDataString(queue.Name);
+        headers.Location = $"{context.Request.Scheme}://{context.Request.Host}/{path}/messages/{queued.SequenceNumber}/{queued.LockToken}";
+        foreach (var (name, value) in m.ApplicationProperties)
+        {
+            if (value is not null && !NonPropertyHeaders.Contains(name))
+            {
+                headers[name] = PropertyHeaderValue(value);
+            }
+        }
+        if (deadLetter)
+        {
+            // Service Bus keeps the dead-lettering's reason and description as application properties.
+            if (queued.DeadLetterReason is { } reason)
+            {
+                headers["DeadLetterReason"] = PropertyHeaderValue(reason);
+            }
+            if (queued.DeadLetterErrorDescription is { } description)
+            {
+                headers["DeadLetterErrorDescription"] = PropertyHeaderValue(description);
+            }
+        }
+    }
+
+    /// <summary>Strings as JSON string literals (ASCII only, so a legal header value), numbers and booleans bare.</summary>
+    private static string PropertyHeaderValue(object value) => value switch
+    {
+        bool b => b ? "true" : "false",
+        long or int or double or decimal => Convert.ToString(value, CultureInfo.InvariantCulture)!,
+        _ => JsonSerializer.Serialize(value.ToString()),
+    };
 
     private async Task<IResult> SendAsync(HttpContext context, string queue)
     {
@@ -71,6 +252,10 @@ public sealed class ServiceBusEmulator
         if (_sas.Validate(context.Request.Headers.Authorization.ToString(), resource) is { } denied)
         {
             return Problem(401, "Unauthorized", denied);
+        }
+        if (target.SendDisabled)
+        {
+            return Problem(403, "MessagingEntityDisabled", $"Sending to queue '{target.Name}' is disabled.");
         }
 
         var limit = target.Settings.MaxMessageSizeBytes;
