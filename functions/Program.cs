@@ -1,11 +1,14 @@
 using Omni.Functions.Contacts;
 using Omni.Functions.Echo;
 using Omni.Functions.Health;
+using Omni.Functions.Inbound;
 using Omni.Functions.Hosting;
 using Omni.Functions.Infrastructure;
 using Omni.Functions.Templates;
 using Omni.Functions.Webhooks;
 using Omni.Functions.Messages;
+using Omni.Functions.Operations;
+using Omni.Functions.Stats;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddCustomHandlerHosting();
@@ -31,6 +34,10 @@ app.MapContactsApi();
 app.MapTemplatesApi();
 app.MapWebhooks();
 app.MapMessagesApi();
+app.MapUnsubscribeApi();
+app.MapTimelineApi();
+app.MapOperationsApi();
+app.MapStatsApi();
 app.MapOpenApi("/api/openapi.json");
 app.MapServiceBusFunctions();
 app.Run();

@@ -9,6 +9,7 @@ using Omni.Core.Consent;
 using Omni.Core.Contacts;
 using Omni.Core.Inbound;
 using Omni.Core.Messages;
+using Omni.Core.Stats;
 using Omni.Functions.Messages;
 
 namespace Omni.Functions.Inbound;
@@ -30,6 +31,7 @@ public sealed class InboundProcessor(
     OutboundPipeline pipeline,
     InboundSettings settings,
     ServiceBusClient serviceBus,
+    IStatsRecorder stats,
     TimeProvider clock,
     ILogger<InboundProcessor> logger)
 {
@@ -92,6 +94,7 @@ public sealed class InboundProcessor(
         {
             await MarkRepliedAsync(repliedTo, inbound.Channel, at, now, cancellationToken);
         }
+        await RecordReplyAsync(inbound, entry, at, cancellationToken);
 
         if (keyword.Kind != KeywordKind.None)
         {
@@ -145,6 +148,19 @@ public sealed class InboundProcessor(
         }
         var sentAt = FirstSentAt(attempt);
         return sentAt <= at ? (last.Record.Id, at - sentAt) : (null, null);
+    }
+
+    /// <summary>KPIs: the reply (with its response time) and, when it answers a message tagged csat with a digit 1–5, the score. Idempotent on the event id.</summary>
+    private async Task RecordReplyAsync(InboundEvent inbound, InboundTimelineEntry entry, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await stats.RecordAsync(StatEvents.Reply(inbound.Id, inbound.Channel, inbound.Provider, at, entry.ResponseTime), cancellationToken);
+        if (entry.ResponseToMessageId is { } messageId
+            && await messages.GetAsync(messageId, cancellationToken) is { } prompt
+            && ReplyAttempt(prompt.Record, inbound.Channel) is { } attempt
+            && CsatClassifier.Classify(inbound.Text, prompt.Record.Request.Tags, attempt.StartedAt, at) is { } score)
+        {
+            await stats.RecordAsync(StatEvents.Csat(inbound.Id, inbound.Channel, inbound.Provider, at, score), cancellationToken);
+        }
     }
 
     private async Task MarkRepliedAsync(string messageId, Channel channel, DateTimeOffset at, DateTimeOffset now, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using Omni.Functions.Hosting;
+using Omni.Functions.Inbound;
 using Omni.Functions.Infrastructure;
+using Omni.Functions.Stats;
 using Omni.Functions.Templates;
 
 namespace Omni.Functions.Messages;
@@ -13,6 +15,7 @@ public static class MessagingRegistration
         services.AddSingleton(_ => MessagingSettings.FromConfiguration(configuration));
         services.AddContentComposer();
         services.AddSingleton<IMessageContentComposer, TemplateContentComposer>();
+        services.AddStats(); // channel stats: recorder and channel health for the pipeline (functions/Stats)
         services.AddSingleton<OutboundPipeline>();
         services.AddServiceBusFunction<RouteMessageFunction>(RouteMessageFunction.Name);
         foreach (var name in SendStepFunction.Names)
@@ -21,6 +24,7 @@ public static class MessagingRegistration
         }
         services.AddServiceBusFunction<EscalateMessageFunction>(EscalateMessageFunction.Name);
         services.AddServiceBusFunction<ProcessInboundFunction>(ProcessInboundFunction.Name);
+        services.AddInbound(configuration); // inbound messages, keywords, timeline, app events (functions/Inbound)
         return services;
     }
 }

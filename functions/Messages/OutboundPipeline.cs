@@ -7,6 +7,7 @@ using Omni.Core.Contacts;
 using Omni.Core.Content;
 using Omni.Core.Messages;
 using Omni.Core.Routing;
+using Omni.Core.Stats;
 
 namespace Omni.Functions.Messages;
 
@@ -23,7 +24,9 @@ public sealed class OutboundPipeline(
     IMessageContentComposer composer,
     MessagingSettings settings,
     TimeProvider clock,
-    ILogger<OutboundPipeline> logger)
+    ILogger<OutboundPipeline> logger,
+    IStatsRecorder stats,
+    IChannelHealthSource channelHealth)
 {
     private const int MaxConflictRetries = 8;
 
@@ -184,7 +187,7 @@ public sealed class OutboundPipeline(
             recent = new RecentSends(await messages.CountRecentByCategoryAsync(id, now - cap.Window, cancellationToken));
         }
 
-        var decision = RoutingPolicy.Decide(new RoutingRequest(message, contact, ledger, settings.Channels, [], settings.Caps, recent, now, settings.Routing));
+        var decision = RoutingPolicy.Decide(new RoutingRequest(message, contact, ledger, settings.Channels, await channelHealth.GetAsync(now, cancellationToken), settings.Caps, recent, now, settings.Routing));
         var trace = extraTrace.Concat(decision.Trace).ToList();
 
         switch (decision.Outcome)
@@ -203,6 +206,7 @@ public sealed class OutboundPipeline(
                     : null, cancellationToken);
                 if (updated is not null)
                 {
+                    await stats.RecordAsync(StatEvents.Routing(record.Id, decision, now), cancellationToken);
                     await EnqueueInitialStepsAsync(updated.Record, cancellationToken);
                     logger.LogInformation("Message {MessageId} routed: {Plan}.", record.Id, string.Join(" > ", decision.Steps.Select(s => s.Channel.Name())));
                 }
@@ -215,6 +219,7 @@ public sealed class OutboundPipeline(
                     : null, cancellationToken);
                 if (deferred is not null)
                 {
+                    await stats.RecordAsync(StatEvents.Routing(record.Id, decision, now), cancellationToken);
                     await EnqueueRouteAsync(deferred.Record, until, cancellationToken);
                     logger.LogInformation("Message {MessageId} deferred until {Until:O}.", record.Id, until);
                 }
@@ -230,6 +235,7 @@ public sealed class OutboundPipeline(
                 await UpdateAsync(record.Id, current => current.Status is MessageStatus.Accepted or MessageStatus.Deferred
                     ? current with { Status = status, Reason = trace[^1], Trace = [.. current.Trace, .. trace], UpdatedAt = now }
                     : null, cancellationToken);
+                await stats.RecordAsync(StatEvents.Routing(record.Id, decision, now), cancellationToken);
                 logger.LogInformation("Message {MessageId} not sent: {Status}.", record.Id, status.Name());
                 return;
         }
@@ -310,7 +316,7 @@ public sealed class OutboundPipeline(
 
         if (record.Request.ExpiresAt is { } expiresAt && expiresAt <= now)
         {
-            await UpdateAsync(record.Id, current => WithAttempt(current, command.Step, planned.Channel, now, a => a with
+            if (await UpdateAsync(record.Id, current => WithAttempt(current, command.Step, planned.Channel, now, a => a with
             {
                 Status = AttemptStatus.Expired,
                 History = [.. a.History, new AttemptStatusChange(AttemptStatus.Expired, now, "expiry", "expired before it was sent")],
@@ -318,7 +324,10 @@ public sealed class OutboundPipeline(
                 ? Summarise(next, now) is { Status: MessageStatus.Delivered or MessageStatus.Read or MessageStatus.Sent } reached
                     ? reached
                     : next with { Status = MessageStatus.Expired, Reason = $"Expired at {Stamp(expiresAt)} before it could be sent." }
-                : null, cancellationToken);
+                : null, cancellationToken) is { } expiredRecord)
+            {
+                await stats.RecordAsync(StatEvents.Outcome(expiredRecord.Record, now), cancellationToken);
+            }
             return;
         }
 
@@ -385,6 +394,7 @@ public sealed class OutboundPipeline(
         if (failed is not null)
         {
             logger.LogInformation("Step {Step} of message {MessageId} failed permanently at {Provider}.", command.Step, record.Id, result.Provider);
+            await stats.RecordAsync(StatEvents.Failed(failed.Record, command.Step, now), cancellationToken);
             await FallBackAsync(failed.Record.Id, command.Step, cancellationToken);
         }
     }
@@ -432,6 +442,10 @@ public sealed class OutboundPipeline(
                 }, line)
                 : null, cancellationToken);
         logger.LogInformation("Step {Step} of message {MessageId} accepted by {Provider}.", step, record.Id, result.Provider);
+        if (updated is not null)
+        {
+            await stats.RecordAsync(StatEvents.Sent(updated.Record, step, now), cancellationToken);
+        }
         if (updated is not null && escalateAt is { } due)
         {
             var check = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new EscalationCheck(record.Id, step), MessageJson.Options)))
@@ -466,11 +480,13 @@ public sealed class OutboundPipeline(
             }, cancellationToken);
             if (queued is not null)
             {
+                await stats.RecordAsync(StatEvents.Fallback(queued.Record, failedStep, now), cancellationToken);
                 await EnqueueStepAsync(queued.Record, next, cancellationToken);
             }
             return;
         }
-        await UpdateAsync(messageId, current => Summarise(current, now), cancellationToken);
+        var summarised = await UpdateAsync(messageId, current => Summarise(current, now), cancellationToken);
+        await stats.RecordAsync(StatEvents.Outcome(summarised?.Record, now), cancellationToken);
     }
 
     // ---------------------------------------------------------------- escalation
@@ -527,6 +543,7 @@ public sealed class OutboundPipeline(
         if (escalated is not null)
         {
             logger.LogInformation("Message {MessageId} escalates from step {Step} to step {Next}.", record.Id, check.Step, next);
+            await stats.RecordAsync(StatEvents.Escalated(escalated.Record, check.Step, now), cancellationToken);
             await EnqueueStepAsync(escalated.Record, next, cancellationToken);
         }
     }
@@ -568,6 +585,7 @@ public sealed class OutboundPipeline(
                 History = [.. a.History, new AttemptStatusChange(status, report.OccurredAt == default ? now : report.OccurredAt, "report", detail)],
             }, $"Step {target.Step} ({attempt.Channel.Name()}): {report.Provider} reports {status.Name()}{(report.Error is null ? "" : ": " + report.Error)}."), now);
         }, cancellationToken);
+        await stats.RecordAsync(StatEvents.Report(target.MessageId, target.Step, report, moved ? updated?.Record : null, now), cancellationToken);
         if (moved && updated is not null && status is AttemptStatus.Failed or AttemptStatus.Expired)
         {
             await FallBackAsync(target.MessageId, target.Step, cancellationToken);

@@ -46,7 +46,8 @@ public sealed class InboundHarness
                 });
             return sender.Object;
         });
-        Processor = new InboundProcessor(Pipeline.Contacts, Pipeline.Messages, Timeline, Pipeline.Pipeline, Settings, bus.Object, Clock, NullLogger<InboundProcessor>.Instance);
+        Processor = new InboundProcessor(Pipeline.Contacts, Pipeline.Messages, Timeline, Pipeline.Pipeline, Settings, bus.Object,
+            new Omni.Functions.Stats.StatsRecorder(Pipeline.Stats, NullLogger<Omni.Functions.Stats.StatsRecorder>.Instance), Clock, NullLogger<InboundProcessor>.Instance);
         _function = new ProcessInboundFunction(Pipeline.Pipeline, Processor, NullLogger<ProcessInboundFunction>.Instance);
     }
 

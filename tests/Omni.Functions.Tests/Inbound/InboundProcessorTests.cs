@@ -176,6 +176,29 @@ public sealed class InboundProcessorTests(AzuriteFixture storage) : IClassFixtur
     }
 
     [Fact]
+    public async Task ReplyToACsatPrompt_IsCountedAsAReply_AndAScore_Once()
+    {
+        var h = new InboundHarness(storage);
+        var contact = await h.Pipeline.CreateContactAsync();
+        await h.Pipeline.AcceptAsync(new MessageRequest
+        {
+            ContactId = contact.Id, Category = "support", Urgency = "high", Strategy = "first", Channels = ["sms"], Tags = ["csat"],
+            Content = new MessageContentRequest { Text = "How did we do? Reply 1-5." },
+        });
+        await h.RunQueuesAsync();
+        h.Clock.Advance(TimeSpan.FromMinutes(2));
+        var reply = h.Message(contact.Addresses[Channel.Sms].Value, "4");
+
+        await h.ProcessAsync(reply);
+        await h.ProcessAsync(reply); // redelivered
+
+        var events = await h.Pipeline.Stats.ReadAsync(reply.OccurredAt.AddMinutes(-1), reply.OccurredAt.AddMinutes(1), None);
+        var replyEvent = Assert.Single(events, e => e.Kind == Omni.Core.Stats.StatKind.Reply);
+        Assert.Equal(120_000, replyEvent.ResponseMs);
+        Assert.Equal(4, Assert.Single(events, e => e.Kind == Omni.Core.Stats.StatKind.Csat).Score);
+    }
+
+    [Fact]
     public async Task Keywords_OnEmail_AreOrdinaryReplies()
     {
         var h = new InboundHarness(storage);

@@ -25,6 +25,7 @@ public sealed class PipelineHarness
     public TableMessageStore Messages { get; }
     public TableContactStore Contacts { get; }
     public Omni.Storage.Templates.TableTemplateStore Templates { get; }
+    public Omni.Storage.Stats.TableStatsStore Stats { get; }
     public List<QueuedMessage> Sent { get; } = [];
     public ScriptedSender Sms { get; } = new(Channel.Sms, "acs");
     public ScriptedSender Email { get; } = new(Channel.Email, "acs");
@@ -44,11 +45,15 @@ public sealed class PipelineHarness
         Messages = new TableMessageStore(tables);
         Contacts = new TableContactStore(tables, Clock);
         Templates = new Omni.Storage.Templates.TableTemplateStore(tables, Clock);
+        // Stats in a table of this harness's own: channel health (an input of routing) sees only this test's sends.
+        Stats = new Omni.Storage.Stats.TableStatsStore(tables, new() { TableName = AzuriteFixture.UniqueTableName("stats") });
         _bus.Setup(b => b.CreateSender(It.IsAny<string>())).Returns((string queue) => SenderFor(queue));
         var config = new ConfigurationBuilder().AddInMemoryCollection(configuration ?? []).Build();
         Settings = MessagingSettings.FromConfiguration(config);
         Pipeline = new OutboundPipeline(Messages, Contacts, _bus.Object, [Sms, Email, WhatsApp], new TemplateContentComposer(new Omni.Core.Content.ContentComposer(new Omni.Core.Content.BrandVariables([new("Name", "Acme")])), Templates, Settings),
-            Settings, Clock, NullLogger<OutboundPipeline>.Instance);
+            Settings, Clock, NullLogger<OutboundPipeline>.Instance,
+            new Omni.Functions.Stats.StatsRecorder(Stats, NullLogger<Omni.Functions.Stats.StatsRecorder>.Instance),
+            new Omni.Functions.Stats.ChannelHealthSource(Stats, Clock, NullLogger<Omni.Functions.Stats.ChannelHealthSource>.Instance));
     }
 
     private ServiceBusSender SenderFor(string queue)
