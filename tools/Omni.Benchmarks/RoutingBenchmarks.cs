@@ -8,6 +8,8 @@ namespace Omni.Benchmarks;
 /// <summary>
 /// <see cref="RoutingPolicy.Decide"/> on three representative requests, each built once in <see cref="Setup"/> so only the
 /// decision itself is measured. Target (issue 9): at least 1,000,000 decisions/s on one core, no allocations beyond the result.
+/// "Allocated" is the result itself: the <see cref="RoutingDecision"/>, its steps and step array, the trace array and the trace
+/// lines that carry variable text (the fixed lines are shared strings); see docs/performance.md for the breakdown.
 /// </summary>
 [MemoryDiagnoser]
 public class RoutingBenchmarks

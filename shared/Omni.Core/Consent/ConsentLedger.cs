@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Omni.Core.Contacts;
 
 namespace Omni.Core.Consent;
@@ -38,10 +39,34 @@ public sealed class ConsentLedger
     /// </summary>
     public ConsentDecision Current(Channel channel, string category)
     {
+        var fold = Fold(channel, category);
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture);
+        fold.AppendReason(ref text, channel, category);
+        return new ConsentDecision(fold.State, fold.DecidedBy, text.ToStringAndClear());
+    }
+
+    /// <summary>
+    /// Opted out: never allowed, whatever the category (a legal opt-out is never bypassed, security included). Opted in: allowed.
+    /// Unknown: transactional, security and support are implied by the relationship; marketing and custom categories need an opt-in.
+    /// </summary>
+    public ConsentVerdict Evaluate(Channel channel, string category)
+    {
+        var fold = Fold(channel, category);
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture);
+        fold.AppendVerdictReason(ref text, channel, category);
+        return new ConsentVerdict(fold.IsAllowed(category), fold.State, text.ToStringAndClear());
+    }
+
+    /// <summary>
+    /// The fold behind <see cref="Current"/> and <see cref="Evaluate"/> without any text: the routing policy asks this for
+    /// every candidate channel and renders a reason only for a refusal (<see cref="ConsentFold.AppendVerdictReason"/>).
+    /// </summary>
+    internal ConsentFold Fold(Channel channel, string category)
+    {
         ArgumentNullException.ThrowIfNull(category);
         var state = ConsentState.Unknown;
         ConsentEvent? decidedBy = null;
-        string reason = $"No consent recorded for {category} on {channel.Name()}.";
+        ConsentEvent? ignoredOptIn = null;
         foreach (var e in _history)
         {
             if (!Covers(e, channel, category))
@@ -53,42 +78,23 @@ public sealed class ConsentLedger
                 case ConsentState.OptedOut:
                     state = ConsentState.OptedOut;
                     decidedBy = e;
-                    reason = $"Opted out {Describe(e)}.";
+                    ignoredOptIn = null;
                     break;
                 case ConsentState.OptedIn when state == ConsentState.OptedOut && !LiftsOptOut(e):
-                    reason = $"Opted out {Describe(decidedBy!)}; a later opt-in {Describe(e)} was ignored: "
-                        + "an opt-out is lifted only by the contact's own new opt-in.";
+                    // The latest ignored opt-in is the one the reason names.
+                    ignoredOptIn = e;
                     break;
                 case ConsentState.OptedIn:
                     state = ConsentState.OptedIn;
                     decidedBy = e;
-                    reason = $"Opted in {Describe(e)}.";
+                    ignoredOptIn = null;
                     break;
                 default:
                     // Unknown (or an undefined value) is never recorded; if one is there it changes nothing.
                     break;
             }
         }
-        return new ConsentDecision(state, decidedBy, reason);
-    }
-
-    /// <summary>
-    /// Opted out: never allowed, whatever the category (a legal opt-out is never bypassed, security included). Opted in: allowed.
-    /// Unknown: transactional, security and support are implied by the relationship; marketing and custom categories need an opt-in.
-    /// </summary>
-    public ConsentVerdict Evaluate(Channel channel, string category)
-    {
-        var decision = Current(channel, category);
-        return decision.State switch
-        {
-            ConsentState.OptedIn => new ConsentVerdict(true, decision.State, decision.Reason),
-            ConsentState.OptedOut => new ConsentVerdict(false, decision.State,
-                $"{decision.Reason} No {category} message may be sent on {channel.Name()}: an opt-out is never bypassed."),
-            _ when ConsentCategories.IsImpliedByRelationship(category) => new ConsentVerdict(true, decision.State,
-                $"{decision.Reason} {Capitalize(category)} messages are implied by the relationship with the contact."),
-            _ => new ConsentVerdict(false, decision.State,
-                $"{decision.Reason} {Capitalize(category)} messages need the contact's opt-in."),
-        };
+        return new ConsentFold(state, decidedBy, ignoredOptIn);
     }
 
     /// <summary>One status per (channel, category), channels outer and categories inner, in the order given, duplicates dropped.</summary>
@@ -176,15 +182,105 @@ public sealed class ConsentLedger
     /// <summary>Only the contact's own opt-in lifts an opt-out; an import never is the contact's own, whatever it claims.</summary>
     private static bool LiftsOptOut(ConsentEvent e) => e.ByContact && e.Source != ConsentSource.Import;
 
-    /// <summary>"by keyword on 2025-03-01T09:30:00Z (sms, all categories; event 42)": no evidence, actor or address.</summary>
-    private static string Describe(ConsentEvent e)
+    /// <summary>
+    /// The state a fold reached, the event that decided it and, while opted out, the latest opt-in that was not allowed to lift
+    /// the opt-out. Its reasons are rendered into a caller's string handler so that a caller building a longer line (the
+    /// routing trace) allocates only that line.
+    /// </summary>
+    internal readonly struct ConsentFold(ConsentState state, ConsentEvent? decidedBy, ConsentEvent? ignoredOptIn)
     {
-        var who = e.ByContact ? "by the contact" : "on the contact's behalf";
-        var channel = e.Channel is { } c && Enum.IsDefined(c) ? c.Name() : e.Channel is null ? "all channels" : "unknown channel";
-        var category = e.Category ?? "all categories";
-        var id = e.Id.Length > 0 ? $"; event {e.Id}" : "";
-        var at = e.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        return $"{who} via {SourceName(e.Source)} on {at} ({channel}, {category}{id})";
+        public ConsentState State { get; } = state;
+
+        public ConsentEvent? DecidedBy { get; } = decidedBy;
+
+        /// <summary>The verdict's rule: opted in → allowed, opted out → refused, unknown → implied categories only.</summary>
+        public bool IsAllowed(string category) => State switch
+        {
+            ConsentState.OptedIn => true,
+            ConsentState.OptedOut => false,
+            _ => ConsentCategories.IsImpliedByRelationship(category),
+        };
+
+        /// <summary>Appends <see cref="ConsentDecision.Reason"/> as <see cref="Current"/> gives it.</summary>
+        public void AppendReason(ref DefaultInterpolatedStringHandler text, Channel channel, string category)
+        {
+            if (DecidedBy is null)
+            {
+                text.AppendLiteral("No consent recorded for ");
+                text.AppendFormatted(category);
+                text.AppendLiteral(" on ");
+                text.AppendFormatted(channel.Name());
+                text.AppendLiteral(".");
+            }
+            else if (State == ConsentState.OptedOut)
+            {
+                text.AppendLiteral("Opted out ");
+                AppendDescription(ref text, DecidedBy);
+                if (ignoredOptIn is not null)
+                {
+                    text.AppendLiteral("; a later opt-in ");
+                    AppendDescription(ref text, ignoredOptIn);
+                    text.AppendLiteral(" was ignored: an opt-out is lifted only by the contact's own new opt-in.");
+                }
+                else
+                {
+                    text.AppendLiteral(".");
+                }
+            }
+            else
+            {
+                text.AppendLiteral("Opted in ");
+                AppendDescription(ref text, DecidedBy);
+                text.AppendLiteral(".");
+            }
+        }
+
+        /// <summary>Appends <see cref="ConsentVerdict.Reason"/> as <see cref="Evaluate"/> gives it.</summary>
+        public void AppendVerdictReason(ref DefaultInterpolatedStringHandler text, Channel channel, string category)
+        {
+            AppendReason(ref text, channel, category);
+            switch (State)
+            {
+                case ConsentState.OptedIn:
+                    break;
+                case ConsentState.OptedOut:
+                    text.AppendLiteral(" No ");
+                    text.AppendFormatted(category);
+                    text.AppendLiteral(" message may be sent on ");
+                    text.AppendFormatted(channel.Name());
+                    text.AppendLiteral(": an opt-out is never bypassed.");
+                    break;
+                default:
+                    text.AppendLiteral(" ");
+                    AppendCapitalized(ref text, category);
+                    text.AppendLiteral(ConsentCategories.IsImpliedByRelationship(category)
+                        ? " messages are implied by the relationship with the contact."
+                        : " messages need the contact's opt-in.");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>"by keyword on 2025-03-01T09:30:00Z (sms, all categories; event 42)": no evidence, actor or address.</summary>
+    private static void AppendDescription(ref DefaultInterpolatedStringHandler text, ConsentEvent e)
+    {
+        text.AppendLiteral(e.ByContact ? "by the contact" : "on the contact's behalf");
+        text.AppendLiteral(" via ");
+        text.AppendLiteral(SourceName(e.Source));
+        text.AppendLiteral(" on ");
+        // "yyyy-MM-dd'T'HH:mm:ss'Z'": the sortable "s" pattern plus "Z", several times faster than the same custom pattern.
+        text.AppendFormatted(e.At.UtcDateTime, "s");
+        text.AppendLiteral("Z");
+        text.AppendLiteral(" (");
+        text.AppendFormatted(e.Channel is { } c && Enum.IsDefined(c) ? c.Name() : e.Channel is null ? "all channels" : "unknown channel");
+        text.AppendLiteral(", ");
+        text.AppendFormatted(e.Category ?? "all categories");
+        if (e.Id.Length > 0)
+        {
+            text.AppendLiteral("; event ");
+            text.AppendFormatted(e.Id);
+        }
+        text.AppendLiteral(")");
     }
 
     private static string SourceName(ConsentSource source) => source switch
@@ -196,6 +292,16 @@ public sealed class ConsentLedger
         _ => "unknown source",
     };
 
-    private static string Capitalize(string category) =>
-        category.Length == 0 ? "Uncategorised" : char.ToUpperInvariant(category[0]) + category[1..];
+    /// <summary>The category with its first letter in upper case; "Uncategorised" for an empty one.</summary>
+    private static void AppendCapitalized(ref DefaultInterpolatedStringHandler text, string category)
+    {
+        if (category.Length == 0)
+        {
+            text.AppendLiteral("Uncategorised");
+            return;
+        }
+        var first = char.ToUpperInvariant(category[0]);
+        text.AppendFormatted(new ReadOnlySpan<char>(in first));
+        text.AppendFormatted(category.AsSpan(1));
+    }
 }

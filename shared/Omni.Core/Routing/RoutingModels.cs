@@ -169,6 +169,18 @@ public sealed class RecentSends
         {
             return count;
         }
+        // Enumerating through the interface would box the dictionary's struct enumerator: use the concrete type when it is one.
+        if (_counts is Dictionary<string, int> dictionary)
+        {
+            foreach (var (key, value) in dictionary)
+            {
+                if (string.Equals(key, category, StringComparison.OrdinalIgnoreCase))
+                {
+                    return value;
+                }
+            }
+            return 0;
+        }
         foreach (var (key, value) in _counts)
         {
             if (string.Equals(key, category, StringComparison.OrdinalIgnoreCase))

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Omni.Core.Routing;
 
 /// <summary>How an SMS body is encoded on the air interface.</summary>
@@ -31,6 +33,10 @@ public static class SmsSegmenter
     /// <summary>Septet cost of each char below 0x100: 0 = not in GSM-7, 1 = basic table, 2 = extension table.</summary>
     private static readonly byte[] Latin = BuildLatinTable();
 
+    /// <summary>Every character of the GSM-7 basic table (1 septet each), for the vectorised search of runs in <see cref="Measure"/>.</summary>
+    private static readonly SearchValues<char> BasicTable = SearchValues.Create(
+        [.. Enumerable.Range(0, 0x100).Where(c => Latin[c] == 1).Select(c => (char)c), 'Δ', 'Φ', 'Γ', 'Λ', 'Ω', 'Π', 'Ψ', 'Σ', 'Θ', 'Ξ']);
+
     /// <summary>
     /// Measures <paramref name="text"/>. Null or empty text is GSM-7, 0 units, 1 segment (providers bill an empty body as one).
     /// A raw ESC (U+001B) in the input is not treated as GSM-7: it would be read as the start of an extension pair.
@@ -42,33 +48,47 @@ public static class SmsSegmenter
             return new SmsSegments(SmsEncoding.Gsm7, 1, 0);
         }
         var span = text.AsSpan();
+
+        // One pass checks every character and packs 153-septet parts (the packing counts only when the total exceeds 160).
+        // Runs of basic-table characters (1 septet each, most of any text) are found with a vectorised search and packed
+        // arithmetically; only the characters between runs (extension-table, or not GSM-7 at all) are looked at one by one.
         var septets = 0;
-        foreach (var c in span)
+        var segments = 1;
+        var used = 0;
+        var rest = span;
+        while (true)
         {
-            var cost = GsmCost(c);
+            var next = rest.IndexOfAnyExcept(BasicTable);
+            var run = next < 0 ? rest.Length : next;
+            if (run > 0)
+            {
+                // Greedy packing of `run` one-septet characters onto a part already holding `used`: every full part
+                // passed starts a new one.
+                septets += run;
+                var total = used + run;
+                var newParts = (total - 1) / Gsm7PartSeptets;
+                segments += newParts;
+                used = total - newParts * Gsm7PartSeptets;
+            }
+            if (next < 0)
+            {
+                break;
+            }
+            var cost = GsmCost(rest[next]);
             if (cost == 0)
             {
                 return MeasureUcs2(span);
             }
             septets += cost;
-        }
-        if (septets <= Gsm7SingleSeptets)
-        {
-            return new SmsSegments(SmsEncoding.Gsm7, 1, septets);
-        }
-        var segments = 1;
-        var used = 0;
-        foreach (var c in span)
-        {
-            var cost = GsmCost(c);
             if (used + cost > Gsm7PartSeptets)
             {
                 segments++;
                 used = 0;
             }
             used += cost;
+            rest = rest[(next + 1)..];
         }
-        return new SmsSegments(SmsEncoding.Gsm7, segments, septets);
+        return new SmsSegments(SmsEncoding.Gsm7, septets <= Gsm7SingleSeptets ? 1 : segments, septets);
     }
 
     /// <summary>True when <paramref name="c"/> is in the GSM-7 basic or extension table.</summary>
