@@ -77,7 +77,7 @@ public sealed class DashboardEndToEndTests(DevHostFixture fixture, ITestOutputHe
         var to = from.AddHours(1);
         var statsUri = Api($"stats/channels?from={Uri.EscapeDataString(Iso(from))}&to={Uri.EscapeDataString(Iso(to))}&granularity=hour");
 
-        var (delivered, _) = await CreateContactAsync();
+        var (delivered, deliveredPhone) = await CreateContactAsync();
         var (fallsBack, refusedPhone) = await CreateContactAsync();
         Sandbox.Rules.Replace([new SandboxRule { To = refusedPhone, Response = SandboxResponse.Permanent }]);
         var ids = new[] { await SendAsync(delivered), await SendAsync(fallsBack) };
@@ -86,8 +86,20 @@ public sealed class DashboardEndToEndTests(DevHostFixture fixture, ITestOutputHe
             await DevHostFixture.EventuallyAsync(() => GetJsonAsync($"messages/{id}"), m => m!.Value.GetProperty("status").GetString() == "delivered",
                 $"message {id} delivered", TimeSpan.FromSeconds(60));
         }
+        // The first contact answers the SMS (ACS → Event Grid → the real webhook path): a reply with a response time.
+        using (var reply = await fixture.Http.PostAsync(Api($"webhooks/acs?secret={SandboxEnvironment.AcsEventsSecret}"), Json($$"""
+            [{ "id": "Incoming_{{Guid.NewGuid():N}}", "topic": "/subscriptions/0/resourceGroups/rg/providers/microsoft.communication/communicationservices/acs",
+               "subject": "/phonenumber/{{deliveredPhone.TrimStart('+')}}",
+               "data": { "MessageId": "Incoming_{{Guid.NewGuid():N}}", "From": "{{deliveredPhone}}", "To": "{{SandboxEnvironment.AcsSmsFrom}}",
+                         "Message": "Thanks!", "ReceivedTimestamp": "{{Iso(DateTimeOffset.UtcNow)}}" },
+               "eventType": "Microsoft.Communication.SMSReceived", "dataVersion": "1.0", "metadataVersion": "1", "eventTime": "{{Iso(DateTimeOffset.UtcNow)}}" }]
+            """)))
+        {
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        }
         await DevHostFixture.EventuallyAsync(() => GetJsonAsync(statsUri),
-            s => Count(s!.Value, "sms", "delivered") == 1 && Count(s.Value, "email", "delivered") == 1, "the stats of the mix", TimeSpan.FromSeconds(30));
+            s => Count(s!.Value, "sms", "delivered") == 1 && Count(s.Value, "email", "delivered") == 1 && Count(s.Value, "sms", "replies") == 1,
+            "the stats of the mix", TimeSpan.FromSeconds(30));
         await Sandbox.WhenReportsIdleAsync(TimeSpan.FromSeconds(15));
         var stats = (await GetJsonAsync(statsUri))!.Value;
 
@@ -107,6 +119,7 @@ public sealed class DashboardEndToEndTests(DevHostFixture fixture, ITestOutputHe
                 expected[(channel, metric)] = 0;
             }
         }
+        expected[("sms", "replies")] = 1;
         foreach (var ((channel, metric), value) in expected)
         {
             Assert.True(value == Count(stats, channel, metric), $"{channel}.{metric}: expected {value}, got {Count(stats, channel, metric)}");
@@ -118,6 +131,7 @@ public sealed class DashboardEndToEndTests(DevHostFixture fixture, ITestOutputHe
         Assert.Equal(("USD", 0.0075m, 0.0075m), Cost(sms));
         Assert.Equal(("USD", 0.00025m, 0.00025m), Cost(email));
         Assert.True(sms.GetProperty("latencyMedianMs").GetDouble() > 0, "SMS delivery latency is measured");
+        Assert.True(sms.GetProperty("responseMedianMs").GetDouble() > 0, "the reply's response time is measured");
         Assert.Equal(["acs"], Channel(stats, "sms").GetProperty("providers").EnumerateArray().Select(p => p.GetProperty("provider").GetString()));
         Assert.Equal(0, stats.GetProperty("routing").GetProperty("capped").GetInt32());
 
