@@ -12,6 +12,7 @@ using Omni.Functions.Stats;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddCustomHandlerHosting();
+builder.AddOmniTelemetry();
 builder.Services.AddAzureConnections();
 builder.Services.AddOmniStores();
 builder.Services.AddProblemDetails();

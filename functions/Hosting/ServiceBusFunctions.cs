@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Omni.Hosting;
 
 namespace Omni.Functions.Hosting;
@@ -51,6 +52,7 @@ public static class ServiceBusFunctions
     private static async Task InvokeAsync(HttpContext context, FunctionDefinition function)
     {
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Omni.Functions." + function.Name);
+        var metrics = context.RequestServices.GetRequiredService<FunctionMetrics>();
         var invocationId = context.Request.Headers["X-Azure-Functions-InvocationId"].ToString();
         ServiceBusTriggerMessage message;
         try
@@ -63,10 +65,14 @@ public static class ServiceBusFunctions
         {
             // Not something the host sends; a non-2xx makes the host fail the invocation rather than drop the message.
             logger.LogError("Invocation {InvocationId} of {Function} rejected: {Reason}", invocationId, function.Name, e.Message);
+            metrics.Invoked(function.Name, "rejected");
             await WriteFailureAsync(context, StatusCodes.Status400BadRequest, e.Message);
             return;
         }
 
+        // Everything the handler logs carries the message's ids; its sends carry this activity's trace context.
+        using var activity = OmniTelemetry.StartInvocationActivity(function, message);
+        using var scope = OmniTelemetry.BeginInvocationScope(logger, function, message);
         var handler = context.RequestServices.GetRequiredKeyedService<IServiceBusFunction>(function.Name);
         InvocationResult result;
         try
@@ -75,6 +81,9 @@ public static class ServiceBusFunctions
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
+            activity.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            activity.SetTag("error.type", e.GetType().FullName);
+            metrics.Invoked(function.Name, "failed");
             // Message ids are Omni's own deterministic ids, never personal data; the exception text may carry
             // provider responses, so only its type is logged here and the handler logs what it safely can.
             logger.LogWarning("Invocation {InvocationId} of {Function} failed on delivery {DeliveryCount} of message {MessageId}: {Error}",
@@ -83,6 +92,7 @@ public static class ServiceBusFunctions
             return;
         }
 
+        metrics.Invoked(function.Name, "succeeded");
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = InvocationResult.ContentType;
         await context.Response.Body.WriteAsync(result.ToJson(), context.RequestAborted);

@@ -30,6 +30,7 @@ internal static class ConfigurationKeys
 {
     private const string Connections = "functions/Infrastructure/AzureConnections.cs";
     private const string Hosting = "functions/Hosting/CustomHandlerHosting.cs";
+    private const string Telemetry = "functions/Hosting/Telemetry.cs";
     private const string Channels = "functions/Infrastructure/ChannelRegistration.cs";
     private const string Sms = "shared/Omni.Channels/Outbound/SmsSender.cs";
     private const string AcsSms = "shared/Omni.Channels/Outbound/AcsSmsProvider.cs";
@@ -60,6 +61,9 @@ internal static class ConfigurationKeys
         new("APPLICATIONINSIGHTS_CONNECTION_STRING", "host.json", "\"applicationInsights\"", KeySource.Bicep),
         new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "host.json", "\"applicationInsights\"", KeySource.Bicep),
         new("WEBSITE_HOSTNAME", Hosting, "\"WEBSITE_HOSTNAME\"", KeySource.Host),
+        // OpenTelemetry's standard variables (docs/observability.md): export only when the endpoint is set.
+        new("OTEL_EXPORTER_OTLP_ENDPOINT", Telemetry, "\"OTEL_EXPORTER_OTLP_ENDPOINT\"", KeySource.Optional),
+        new("OTEL_SERVICE_NAME", Telemetry, "\"OTEL_SERVICE_NAME\"", KeySource.Optional),
 
         // Channels (docs/channels.md). ACS: an Entra token for the managed identity in Azure, a connection string locally.
         new("AcsConnection", Channels, "\"AcsConnection\"", KeySource.LocalOnly),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -52,6 +53,7 @@ public class ServiceBusSender : IAsyncDisposable
     public virtual async Task SendMessageAsync(ServiceBusMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        AddTraceContext(message);
         string? brokerProperties = ServiceBusWireFormat.GetBrokerPropertiesHeader(message);
         List<KeyValuePair<string, string>> propertyHeaders = ServiceBusWireFormat.GetPropertyHeaders(message);
 
@@ -89,6 +91,7 @@ public class ServiceBusSender : IAsyncDisposable
         foreach (ServiceBusMessage message in messages)
         {
             ArgumentNullException.ThrowIfNull(message, nameof(messages));
+            AddTraceContext(message);
             if (!batch.TryAddMessage(message))
             {
                 throw new ServiceBusException(
@@ -136,6 +139,23 @@ public class ServiceBusSender : IAsyncDisposable
     {
         GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The application property that carries W3C trace context across the queue, as the official clients set it:
+    /// the current activity's <c>traceparent</c> (<c>00-{trace id}-{span id}-{flags}</c>).
+    /// </summary>
+    public const string DiagnosticIdProperty = "Diagnostic-Id";
+
+    // Like the official clients: a message sent inside an activity carries its traceparent unless it already has one,
+    // so the consumer's trace continues this one. Batches built with CreateMessageBatchAsync are serialised when added,
+    // before this sender sees them, and keep only what the caller put in their properties.
+    private static void AddTraceContext(ServiceBusMessage message)
+    {
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity && !message.ApplicationProperties.ContainsKey(DiagnosticIdProperty))
+        {
+            message.ApplicationProperties[DiagnosticIdProperty] = activity.Id;
+        }
     }
 
     private HttpMessage CreateMessage()
