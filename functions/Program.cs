@@ -16,6 +16,8 @@ builder.AddOmniTelemetry();
 builder.Services.AddAzureConnections();
 builder.Services.AddOmniStores();
 builder.Services.AddProblemDetails();
+// A query value that does not bind (e.g. ?pageSize=abc) is a 400 problem in every environment, never a developer 500.
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
 {
     document.Info = new() { Title = "Omni API", Version = "v1", Description = "Contacts, consent and messaging. Function keys: ?code= or x-functions-key." };

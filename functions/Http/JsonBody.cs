@@ -30,7 +30,8 @@ public static class JsonBody
         }
         try
         {
-            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = Options.MaxDepth });
+            // Duplicate names would make the object throw (not a JsonException) when first read.
+            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = Options.MaxDepth, AllowDuplicateProperties = false });
             return node is JsonObject
                 ? new Result<JsonNode>(node, null)
                 : new Result<JsonNode>(null, Problems.BadRequest("The body must be a JSON object."));
@@ -85,7 +86,38 @@ public static class JsonBody
             }
             buffer.Write(chunk, 0, read);
         }
-        return (buffer.ToArray(), null);
+        var bytes = buffer.ToArray();
+        return HasValidText(bytes)
+            ? (bytes, null)
+            : ([], Problems.BadRequest("The body is not valid UTF-8 text (or has an escaped lone surrogate)."));
+    }
+
+    /// <summary>
+    /// False when a string or property name of the JSON is not valid text: invalid UTF-8 bytes or an escaped lone
+    /// surrogate (<c>"\uD800"</c>). The parsers check the structure but not the text inside strings, and reading such a
+    /// string later (a JsonElement, a JsonNode) throws. Malformed JSON counts as valid here: the parser reports it.
+    /// </summary>
+    public static bool HasValidText(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+                {
+                    _ = reader.GetString();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+        return true;
     }
 
     // The message of a JsonException can quote the input; keep to the path and position.

@@ -113,7 +113,8 @@ public static class StatsApi
         return null;
     }
 
+    // Years 2–9998 only: the default period and the aggregator's buckets step past the ends of DateTimeOffset's range.
     private static bool TryParseInstant(string? text, out DateTimeOffset value) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value)
-        && text!.Length >= 10 && char.IsDigit(text[0]);
+        && text!.Length >= 10 && char.IsDigit(text[0]) && value.Year is >= 2 and <= 9998;
 }

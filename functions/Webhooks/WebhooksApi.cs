@@ -1,4 +1,5 @@
 using System.Text;
+using Omni.Functions.Http;
 using Omni.Azure.ServiceBus;
 using Omni.Channels.Inbound;
 using Omni.Core.Messages;
@@ -161,7 +162,10 @@ public static class WebhooksApi
         {
             return tooLarge;
         }
-        var result = MetaWebhook.VerifyAndParse(appSecret, body, context.Request.Headers[MetaWebhook.SignatureHeader].ToString(), time.GetUtcNow());
+        var signature = context.Request.Headers[MetaWebhook.SignatureHeader].ToString();
+        var result = JsonBody.HasValidText(body.Span) || !MetaWebhook.IsValidSignature(appSecret, body.Span, signature)
+            ? MetaWebhook.VerifyAndParse(appSecret, body, signature, time.GetUtcNow())
+            : NotUtf8;
         return await AnswerAsync("MetaWebhook", result, serviceBus, logger, () => TypedResults.Ok(), cancellationToken);
     }
 
@@ -180,7 +184,10 @@ public static class WebhooksApi
         {
             return tooLarge;
         }
-        var result = ChatWebhook.VerifyAndParse(secret, context.Request.Headers[ChatWebhook.SignatureHeader].ToString(), body, time.GetUtcNow());
+        var header = context.Request.Headers[ChatWebhook.SignatureHeader].ToString();
+        var result = JsonBody.HasValidText(body.Span) || !ChatWebhook.IsValidSignature(secret, header, body.Span, time.GetUtcNow(), out _)
+            ? ChatWebhook.VerifyAndParse(secret, header, body, time.GetUtcNow())
+            : NotUtf8;
         return await AnswerAsync("ChatWebhook", result, serviceBus, logger, () => TypedResults.Ok(), cancellationToken);
     }
 
@@ -316,6 +323,13 @@ public static class WebhooksApi
 
         static IResult TooLarge() => Problem(413, "Body too large", $"The body may be at most {MaxBodyBytes} bytes.");
     }
+
+    /// <summary>
+    /// A signed body whose strings are not valid text (invalid UTF-8, an escaped lone surrogate): JsonDocument checks the
+    /// structure but not the text inside strings, and reading such a string throws; so the text is checked first (only
+    /// once the signature holds, so an unsigned request stays a 401).
+    /// </summary>
+    private static readonly InboundParseResult NotUtf8 = InboundParseResult.Malformed("The body is not valid UTF-8 text.");
 
     private static IResult Unauthorized(string function) =>
         Problem(401, "Unauthorized", $"{function} accepts only requests signed with this app's configured secret.");
