@@ -44,7 +44,7 @@ public static class MessagesApi
 
     public sealed record MessageBatchAccepted(IReadOnlyList<MessageAccepted> Messages);
 
-    internal static async Task<IResult> SendAsync(HttpRequest http, OutboundPipeline pipeline, IMessageStore store, IContactStore contacts,
+    internal static async Task<IResult> SendAsync(HttpRequest http, OutboundPipeline pipeline, IContactStore contacts,
         IIdempotencyStore idempotency, TimeProvider clock, CancellationToken cancellationToken)
     {
         var (bytes, problem) = await JsonBody.ReadBytesAsync(http, ["application/json"], MaxBodyBytes, cancellationToken);

@@ -233,7 +233,7 @@ public sealed class OutboundPipelineTests(AzuriteFixture storage) : IClassFixtur
     }
 
     [Fact]
-    public async Task ReportForAnUnknownProviderId_IsRetriedThenDropped()
+    public async Task ReportForAnUnknownProviderId_IsNotApplied_SoProcessInboundCanRetryIt()
     {
         var h = NewHarness();
         var report = new InboundEvent
