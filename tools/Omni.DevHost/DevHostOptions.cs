@@ -12,8 +12,17 @@ public sealed record DevHostOptions
     /// <summary>Azurite's Table port: an Azurite already listening there is used, otherwise one is started there. 0: a private in-memory Azurite on a free port.</summary>
     public int AzuriteTablePort { get; init; } = Storage.Azurite.DefaultTablePort;
 
-    /// <summary>Where a started Azurite keeps its data (ignored for the in-memory one).</summary>
+    /// <summary>Where a started Azurite keeps its data (ignored for the in-memory one unless <see cref="PrivateAzuriteOnDisk"/>).</summary>
     public string? AzuriteLocation { get; init; }
+
+    /// <summary>
+    /// With <see cref="AzuriteTablePort"/> 0: the private Azurite keeps its data in <see cref="AzuriteLocation"/> (required)
+    /// instead of memory, so <c>DevHostServer.Storage</c>'s StopAsync then StartAsync (a storage outage drill) loses nothing.
+    /// </summary>
+    public bool PrivateAzuriteOnDisk { get; init; }
+
+    /// <summary>Delivery fault drills applied to every queue at start (duplicate and out-of-order delivery); none by default.</summary>
+    public ServiceBus.DeliveryFaults DeliveryFaults { get; init; } = ServiceBus.DeliveryFaults.None;
 
     /// <summary>A Table Storage connection string to use instead of Azurite (no Azurite is started).</summary>
     public string? StorageConnectionString { get; init; }

@@ -52,6 +52,12 @@ public sealed class DevHostServer : IAsyncDisposable
 
     public string StorageConnectionString { get; }
 
+    /// <summary>
+    /// The Azurite in use; null when <see cref="DevHostOptions.StorageConnectionString"/> points elsewhere. One the DevHost
+    /// started can be stopped and started again (same port, same data folder) to drill a storage outage.
+    /// </summary>
+    public Azurite? Storage => _azurite;
+
     public string ServiceBusConnectionString => ServiceBusEmulator.ConnectionString(BaseAddress);
 
     /// <summary>Completes when the DevHost stops: Ctrl-C, SIGTERM, or a handler that keeps failing.</summary>
@@ -72,8 +78,12 @@ public sealed class DevHostServer : IAsyncDisposable
         }
         else
         {
+            if (options.AzuriteTablePort == 0 && options.PrivateAzuriteOnDisk && options.AzuriteLocation is not { Length: > 0 })
+            {
+                throw new InvalidOperationException("PrivateAzuriteOnDisk needs an AzuriteLocation for the data.");
+            }
             azurite = options.AzuriteTablePort == 0
-                ? await Azurite.StartInMemoryAsync(cancellationToken)
+                ? await Azurite.StartPrivateAsync(options.PrivateAzuriteOnDisk ? options.AzuriteLocation : null, cancellationToken)
                 : await Azurite.EnsureRunningAsync(options.AzuriteTablePort, options.AzuriteLocation, cancellationToken);
             storage = azurite.ConnectionString;
         }
@@ -83,6 +93,14 @@ public sealed class DevHostServer : IAsyncDisposable
             var triggers = manifest.Functions.Where(f => f.IsServiceBusTriggered).ToList();
             var time = TimeProvider.System;
             var serviceBus = new ServiceBusEmulator(QueueSettings.Load(options.QueuesFile, triggers.Select(f => f.Trigger.QueueName!)), time);
+            if (options.DeliveryFaults.Validate() is { } faultError)
+            {
+                throw new InvalidOperationException($"DeliveryFaults: {faultError}");
+            }
+            foreach (var queue in serviceBus.Queues)
+            {
+                queue.Faults = options.DeliveryFaults;
+            }
 
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             builder.WebHost.UseUrls(baseAddress.ToString().TrimEnd('/'));
@@ -138,8 +156,10 @@ public sealed class DevHostServer : IAsyncDisposable
                 functions = manifest.Functions.Select(f => new { f.Name, trigger = f.Trigger.Type, queue = f.Trigger.QueueName, route = f.Trigger.Route }),
                 queues = serviceBus.Queues.Select(q => q.Name),
                 handlerPid = handler.ProcessId,
-                azurite = azurite is null ? null : new { tablePort = azurite.TablePort, startedByDevHost = azurite.Owned, pid = azurite.ProcessId },
+                azurite = azurite is null ? null : new { tablePort = azurite.TablePort, startedByDevHost = azurite.Owned, pid = azurite.ProcessId, running = azurite.IsRunning },
+                handlerRestarts = handler.Restarts,
             })).ExcludeFromDescription();
+            MapFaultDrills(app, handler, azurite);
 
             var server = new DevHostServer(app, azurite, manifest, serviceBus, handler, handlerClient, baseAddress, storage, sandbox);
             app.Lifetime.ApplicationStopping.Register(() =>
@@ -175,6 +195,38 @@ public sealed class DevHostServer : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// <c>POST /_devhost/handler/kill</c> (kill the handler now; the DevHost restarts it), <c>POST /_devhost/storage/stop</c>
+    /// and <c>POST /_devhost/storage/start</c> (an Azurite the DevHost started; 409 otherwise).
+    /// </summary>
+    private static void MapFaultDrills(WebApplication app, HandlerProcess handler, Azurite? azurite)
+    {
+        var drills = app.MapGroup("/_devhost").ExcludeFromDescription();
+        drills.MapPost("/handler/kill", () => handler.Kill() is { } pid
+            ? Results.Ok(new { killedPid = pid })
+            : Results.Problem(statusCode: 409, title: "No handler running", detail: "The handler is not running (starting, restarting or stopping)."));
+        drills.MapPost("/storage/{action}", async (string action, CancellationToken cancellationToken) =>
+        {
+            if (azurite is not { Owned: true })
+            {
+                return Results.Problem(statusCode: 409, title: "Storage not controlled by the DevHost",
+                    detail: "Only an Azurite the DevHost started can be stopped and started (not an adopted one or --storage).");
+            }
+            switch (action.ToLowerInvariant())
+            {
+                case "stop":
+                    await azurite.StopAsync(cancellationToken);
+                    break;
+                case "start":
+                    await azurite.StartAsync(cancellationToken);
+                    break;
+                default:
+                    return Results.Problem(statusCode: 404, title: "No such action", detail: "Use /_devhost/storage/stop or /_devhost/storage/start.");
+            }
+            return Results.Ok(new { running = azurite.IsRunning, tablePort = azurite.TablePort, pid = azurite.ProcessId });
+        });
     }
 
     /// <summary>The settings the developer set (non-empty): environment, local.settings.json Values, explicit overrides.</summary>

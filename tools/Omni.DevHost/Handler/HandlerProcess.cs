@@ -7,7 +7,8 @@ namespace Omni.DevHost.Handler;
 /// <summary>
 /// The custom handler as the Functions host runs it: host.json's executable with the host's environment variables,
 /// ready once <c>GET /</c> answers (polled every 25 ms, up to 30 s), restarted when it exits, and given up on after
-/// three failures in 30 minutes (the host then stops the app; the DevHost stops too).
+/// three failures in 30 minutes (the host then stops the app; the DevHost stops too). <see cref="Kill"/> crashes it on
+/// purpose (a fault drill): it is restarted like after any exit, but a deliberate kill does not count toward that budget.
 /// </summary>
 public sealed class HandlerProcess : IAsyncDisposable
 {
@@ -24,8 +25,11 @@ public sealed class HandlerProcess : IAsyncDisposable
     private readonly List<DateTimeOffset> _errors = [];
     private readonly object _gate = new();
     private TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<int> _deliberateKills = [];
     private Process? _process;
     private bool _stopping;
+    private int _restarts;
+    private int _inFlight;
 
     public HandlerProcess(FunctionAppManifest manifest, IReadOnlyDictionary<string, string> environment, ILoggerFactory loggers, Action<string> onFatal)
     {
@@ -38,6 +42,86 @@ public sealed class HandlerProcess : IAsyncDisposable
 
     /// <summary>The handler's process id while it runs (tests use it to kill the handler mid-run).</summary>
     public int? ProcessId { get { lock (_gate) { return _process is { HasExited: false } p ? p.Id : null; } } }
+
+    /// <summary>How many times the handler was restarted after it exited (crashed, killed, or failed to start).</summary>
+    public int Restarts => Volatile.Read(ref _restarts);
+
+    /// <summary>Trigger invocations posted to the handler and not answered yet.</summary>
+    public int InvocationsInFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Counts a trigger invocation as in flight until the result is disposed.</summary>
+    internal IDisposable TrackInvocation()
+    {
+        Interlocked.Increment(ref _inFlight);
+        return new InvocationScope(this);
+    }
+
+    private sealed class InvocationScope(HandlerProcess owner) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                Interlocked.Decrement(ref owner._inFlight);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Kills the running handler and its process tree at once (SIGKILL, like a crash or an out-of-memory kill): invocations
+    /// in flight fail (their queue messages are abandoned and redelivered, HTTP callers get 502), and the handler is
+    /// restarted as after any exit. Unlike a crash, a deliberate kill does not count toward the three-failures budget.
+    /// Returns the killed process id, or null when no handler was running.
+    /// </summary>
+    public int? Kill()
+    {
+        Process? process;
+        lock (_gate)
+        {
+            process = _process;
+            if (process is null || _stopping || process.HasExited)
+            {
+                return null;
+            }
+            _deliberateKills.Add(process.Id);
+            // Invocations from now on wait for the restarted handler instead of failing against the dead one.
+            if (_ready.Task.IsCompleted)
+            {
+                _ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+        var pid = process.Id;
+        _logger.LogWarning("Killing the handler (pid {Pid}) on request; invocations wait for its restart", pid);
+        Kill(process);
+        return pid;
+    }
+
+    /// <summary>
+    /// Called when an invocation could not reach the handler at <paramref name="baseAddress"/>: if the process is gone
+    /// (checked for up to 250 ms, as the exit may lag the dropped connection), later invocations wait for the restart
+    /// instead of failing against the dead port before the exit is noticed, and burning the message's deliveries.
+    /// </summary>
+    internal async Task OnUnreachableAsync(Uri baseAddress)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            lock (_gate)
+            {
+                if (_process is not { } process || _stopping || !_ready.Task.IsCompletedSuccessfully || _ready.Task.Result != baseAddress)
+                {
+                    return; // already restarting, stopping, or another handler is up
+                }
+                if (process.HasExited)
+                {
+                    _ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    return;
+                }
+            }
+            await Task.Delay(25);
+        }
+    }
 
     /// <summary>Starts the handler and waits until it answers <c>GET /</c>.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -162,11 +246,21 @@ public sealed class HandlerProcess : IAsyncDisposable
             {
                 return;
             }
-            _ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_ready.Task.IsCompleted)
+            {
+                _ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
             var now = DateTimeOffset.UtcNow;
-            _errors.Add(now);
+            if (!_deliberateKills.Remove(process.Id))
+            {
+                _errors.Add(now);
+            }
             _errors.RemoveAll(t => now - t > ErrorWindow);
             restart = _errors.Count < ErrorThreshold;
+            if (restart)
+            {
+                _restarts++;
+            }
         }
         _logger.LogWarning("Handler (pid {Pid}) exited with code {Code}", process.Id, SafeExitCode(process));
         if (!restart)

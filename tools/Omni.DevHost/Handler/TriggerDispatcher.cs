@@ -148,7 +148,18 @@ public sealed class TriggerDispatcher
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(_functionTimeout);
-        using var response = await _http.SendAsync(request, timeout.Token);
+        using var inFlight = _handler.TrackInvocation();
+        HttpResponseMessage sent;
+        try
+        {
+            sent = await _http.SendAsync(request, timeout.Token);
+        }
+        catch (HttpRequestException)
+        {
+            await _handler.OnUnreachableAsync(baseAddress);
+            throw;
+        }
+        using var response = sent;
         var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
         var failure = InvocationResult.CheckHostAcceptance((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body, out var result);
         foreach (var line in result?.Logs ?? [])

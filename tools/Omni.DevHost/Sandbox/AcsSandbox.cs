@@ -165,24 +165,26 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
         }
 
         await DelayAsync(pending.Select(p => p.Decision), context.RequestAborted);
-        if (pending.Any(p => p.Decision.Response == SandboxResponse.Transient))
+        if (pending.Select(p => p.Decision).FirstOrDefault(d => d.RefusesRequest) is { } refusal)
         {
-            foreach (var p in pending)
+            var refused = pending.Select(p => calls.Add(new SandboxCall
             {
-                calls.Add(new SandboxCall
-                {
-                    Provider = "acs", Channel = "sms", Recipient = p.To, From = from, Text = message, IdempotencyId = p.RequestId, AuthOk = true,
-                    Time = now, ResponseStatus = 503, Rule = p.Decision.Rule,
-                });
-            }
-            await ErrorAsync(context, 503, "ServiceUnavailable", "The service is temporarily unavailable (sandbox rule).");
+                Provider = "acs", Channel = "sms", Recipient = p.To, From = from, Text = message, IdempotencyId = p.RequestId, AuthOk = true,
+                Time = now, Rule = p.Decision.Rule, Fault = refusal.Fault,
+            }).Id).ToList();
+            var answered = await SandboxFaults.RefuseAsync(context, refusal, AcsError);
+            refused.ForEach(id => calls.Update(id, c => c with { ResponseStatus = answered }));
+            logger.LogInformation("Sandbox ACS sms: {Fault} ({Status})", refusal.Fault, answered);
             return;
         }
 
+        // A fault after accepting (timeout, drop, error with accept, malformed) applies to the whole answer.
+        var fault = pending.Select(p => p.Decision).FirstOrDefault(d => d.Accepted && d.Fault is not null);
         var segments = SmsSegments.Count(message);
+        var callIds = new List<long>();
         foreach (var (i, to, requestId, decision) in pending)
         {
-            var accepted = decision.Response == SandboxResponse.Ok;
+            var accepted = decision.Accepted;
             var messageId = accepted ? $"Outgoing_{now:yyyyMMddHHmmss}{Guid.NewGuid()}" : null;
             items[i] = accepted
                 ? SmsItem(to, messageId, 202, successful: true, requestId is null ? null : "accepted", null)
@@ -191,16 +193,18 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
             var call = calls.Add(new SandboxCall
             {
                 Provider = "acs", Channel = "sms", Recipient = to, From = from, Text = message, IdempotencyId = requestId, AuthOk = true,
-                Time = now, ResponseStatus = accepted ? 202 : 400, ProviderMessageId = messageId, Rule = decision.Rule,
+                Time = now, ResponseStatus = accepted ? 202 : 400, ProviderMessageId = messageId, Rule = decision.Rule, Accepted = accepted,
+                Fault = fault?.Fault,
                 ReportStatus = report?.ToString().ToLowerInvariant(),
                 ReportNote = !accepted ? null : !enableReport ? "smsSendOptions.enableDeliveryReport is not true: ACS sends no report." :
                     report is null ? "The rule says report: none." : null,
             });
+            callIds.Add(call.Id);
             Remember(requestId, items[i]!, call.Id);
             if (report is { } status)
             {
-                var delivered = status == SandboxReport.Delivered;
-                reporter.ScheduleEventGrid(call.Id, messageId!, decision.ReportDelay, at => Event(
+                var delivered = status != SandboxReport.Failed;
+                ScheduleReports(call.Id, messageId!, decision, [at => Event(
                     "Microsoft.Communication.SMSDeliveryReportReceived", $"/phonenumber/{from.TrimStart('+')}", at, new JsonObject
                     {
                         ["messageId"] = messageId,
@@ -216,12 +220,37 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
                             ["segmentsFailed"] = delivered ? 0 : segments,
                         }),
                         ["tag"] = tag,
-                    }));
+                    })]);
             }
             logger.LogInformation("Sandbox ACS sms to {To}: {Status} {MessageId}", ProviderSandbox.Mask(to), accepted ? 202 : 400, messageId);
         }
-        await JsonAsync(context, 202, new JsonObject { ["value"] = new JsonArray(items.Select(i => (JsonNode?)i).ToArray()) });
+        var status202 = await SandboxFaults.AnswerAcceptedAsync(context, fault?.Response ?? SandboxResponse.Ok, fault?.Hold ?? TimeSpan.Zero, 202,
+            new Dictionary<string, string>(), new JsonObject { ["value"] = new JsonArray(items.Select(i => i?.DeepClone()).ToArray()) }, AcsError);
+        if (status202 != 202)
+        {
+            callIds.ForEach(id => calls.Update(id, c => c with { ResponseStatus = status202 }));
+        }
     }
+
+    /// <summary>
+    /// Schedules the reports of one accepted send: <paramref name="sequence"/> is every status the provider reports, in
+    /// order, the final one last; the decision's <see cref="SandboxReportOrder"/> picks the final one only, all in order,
+    /// or all last-first, and <see cref="SandboxDecision.DuplicateReports"/> posts the lot a second time after the first.
+    /// </summary>
+    private void ScheduleReports(long callId, string messageId, SandboxDecision decision, IReadOnlyList<Func<DateTimeOffset, JsonObject>> sequence)
+    {
+        foreach (var (build, delay) in ReportPlan.Order(sequence, decision))
+        {
+            reporter.ScheduleEventGrid(callId, messageId, delay, build);
+        }
+    }
+
+    private static Task AcsError(HttpContext context, int status) => status switch
+    {
+        429 => ErrorAsync(context, 429, "TooManyRequests", "Too many requests: retry after the Retry-After interval (sandbox rule)."),
+        500 => ErrorAsync(context, 500, "InternalServerError", "An internal server error occurred (sandbox rule)."),
+        _ => ErrorAsync(context, 503, "ServiceUnavailable", "The service is temporarily unavailable (sandbox rule)."),
+    };
 
     private void Remember(string? requestId, JsonObject item, long callId)
     {
@@ -304,28 +333,32 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
 
         var decisions = addresses.Select(a => (To: a, Decision: rules.Evaluate("acs", "email", a))).ToList();
         await DelayAsync(decisions.Select(d => d.Decision), context.RequestAborted);
-        var failure = decisions.Any(d => d.Decision.Response == SandboxResponse.Transient) ? SandboxResponse.Transient
-            : decisions.Any(d => d.Decision.Response == SandboxResponse.Permanent) ? SandboxResponse.Permanent
-            : SandboxResponse.Ok;
-        if (failure != SandboxResponse.Ok)
+        if (decisions.Select(d => d.Decision).FirstOrDefault(d => d.RefusesRequest) is { } refusal)
         {
-            var status = failure == SandboxResponse.Transient ? 503 : 400;
+            var refused = decisions.Select(d => calls.Add(Call(d.To, 0, d.Decision) with { Fault = refusal.Fault }).Id).ToList();
+            var answered = await SandboxFaults.RefuseAsync(context, refusal, AcsError);
+            refused.ForEach(id => calls.Update(id, c => c with { ResponseStatus = answered }));
+            return;
+        }
+        if (decisions.Any(d => d.Decision.Response == SandboxResponse.Permanent))
+        {
             foreach (var (to, decision) in decisions)
             {
-                calls.Add(Call(to, status, decision));
+                calls.Add(Call(to, 400, decision));
             }
-            await (failure == SandboxResponse.Transient
-                ? ErrorAsync(context, 503, "ServiceUnavailable", "The service is temporarily unavailable (sandbox rule).")
-                : ErrorAsync(context, 400, "InvalidRecipient", "A recipient address was rejected (sandbox rule)."));
+            await ErrorAsync(context, 400, "InvalidRecipient", "A recipient address was rejected (sandbox rule).");
             return;
         }
 
+        var fault = decisions.Select(d => d.Decision).FirstOrDefault(d => d.Fault is not null);
         var callIds = new List<long>();
         foreach (var (to, decision) in decisions)
         {
             var report = decision.Report == SandboxReport.None ? (SandboxReport?)null : decision.Report;
             var call = calls.Add(Call(to, 202, decision) with
             {
+                Accepted = true,
+                Fault = fault?.Fault,
                 ProviderMessageId = operationId,
                 ReportStatus = report?.ToString().ToLowerInvariant(),
                 ReportNote = report is null ? "The rule says report: none." : null,
@@ -333,8 +366,8 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
             callIds.Add(call.Id);
             if (report is { } status)
             {
-                var delivered = status == SandboxReport.Delivered;
-                reporter.ScheduleEventGrid(call.Id, operationId, decision.ReportDelay, at => Event(
+                var delivered = status != SandboxReport.Failed;
+                ScheduleReports(call.Id, operationId, decision, [at => Event(
                     "Microsoft.Communication.EmailDeliveryReportReceived", $"sender/{sender}/message/{operationId}", at, new JsonObject
                     {
                         ["sender"] = sender,
@@ -346,7 +379,7 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
                             ["statusMessage"] = delivered ? "No error." : "The recipient's mailbox is unavailable.",
                         },
                         ["deliveryAttemptTimeStamp"] = Timestamp(at),
-                    }));
+                    })]);
             }
         }
         logger.LogInformation("Sandbox ACS email {OperationId} to {Count} recipient(s): 202", operationId, addresses.Count);
@@ -360,7 +393,18 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
             new JsonObject { ["id"] = operationId, ["status"] = "Running" },
             callIds.ToArray());
         _emailSends.TryAdd(operationId, response);
-        await WriteAsync(context, response);
+        await AnswerAsync(context, response, fault, callIds);
+    }
+
+    /// <summary>Answers an accepted send, after the fault of <paramref name="fault"/> if any, and notes an answer other than the success status on its calls.</summary>
+    private async Task AnswerAsync(HttpContext context, CachedResponse response, SandboxDecision? fault, List<long> callIds)
+    {
+        var answered = await SandboxFaults.AnswerAcceptedAsync(context, fault?.Response ?? SandboxResponse.Ok, fault?.Hold ?? TimeSpan.Zero,
+            response.Status, response.Headers, response.Body.DeepClone(), AcsError);
+        if (answered != response.Status)
+        {
+            callIds.ForEach(id => calls.Update(id, c => c with { ResponseStatus = answered }));
+        }
     }
 
     private async Task EmailStatusAsync(HttpContext context, string operationId)
@@ -444,19 +488,24 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
 
         var decisions = recipients.Select(t => (To: t, Decision: rules.Evaluate("acs", "whatsapp", t))).ToList();
         await DelayAsync(decisions.Select(d => d.Decision), context.RequestAborted);
-        if (decisions.Any(d => d.Decision.Response != SandboxResponse.Ok))
+        if (decisions.Select(d => d.Decision).FirstOrDefault(d => d.RefusesRequest) is { } refusal)
         {
-            var transient = decisions.Any(d => d.Decision.Response == SandboxResponse.Transient);
+            var refused = decisions.Select(d => calls.Add(Call(d.To, 0, d.Decision) with { Fault = refusal.Fault }).Id).ToList();
+            var answered = await SandboxFaults.RefuseAsync(context, refusal, AcsError);
+            refused.ForEach(id => calls.Update(id, c => c with { ResponseStatus = answered }));
+            return;
+        }
+        if (decisions.Any(d => d.Decision.Response == SandboxResponse.Permanent))
+        {
             foreach (var (to, decision) in decisions)
             {
-                calls.Add(Call(to, transient ? 503 : 400, decision));
+                calls.Add(Call(to, 400, decision));
             }
-            await (transient
-                ? ErrorAsync(context, 503, "ServiceUnavailable", "The service is temporarily unavailable (sandbox rule).")
-                : ErrorAsync(context, 400, "InvalidRecipient", "A recipient was rejected (sandbox rule)."));
+            await ErrorAsync(context, 400, "InvalidRecipient", "A recipient was rejected (sandbox rule).");
             return;
         }
 
+        var fault = decisions.Select(d => d.Decision).FirstOrDefault(d => d.Fault is not null);
         var receipts = new JsonArray();
         var callIds = new List<long>();
         foreach (var (to, decision) in decisions)
@@ -466,16 +515,23 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
             var report = decision.Report == SandboxReport.None ? (SandboxReport?)null : decision.Report;
             var call = calls.Add(Call(to, 202, decision) with
             {
+                Accepted = true,
+                Fault = fault?.Fault,
                 ProviderMessageId = messageId,
                 ReportStatus = report?.ToString().ToLowerInvariant(),
                 ReportNote = report is null ? "The rule says report: none." : null,
             });
             callIds.Add(call.Id);
-            if (report is { } status)
+            if (report is { } final)
             {
-                var delivered = status == SandboxReport.Delivered;
-                var state = delivered ? "Delivered" : "Failed";
-                reporter.ScheduleEventGrid(call.Id, messageId, decision.ReportDelay, at =>
+                // What WhatsApp reports, in order: Sent, then Delivered (and Read), or Failed.
+                string[] states = final switch
+                {
+                    SandboxReport.Failed => ["Sent", "Failed"],
+                    SandboxReport.Read => ["Sent", "Delivered", "Read"],
+                    _ => ["Sent", "Delivered"],
+                };
+                ScheduleReports(call.Id, messageId, decision, [.. states.Select(state => (Func<DateTimeOffset, JsonObject>)(at =>
                 {
                     var data = new JsonObject
                     {
@@ -486,12 +542,12 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
                         ["to"] = to,
                         ["receivedTimestamp"] = Timestamp(at),
                     };
-                    if (!delivered)
+                    if (state == "Failed")
                     {
                         data["error"] = new JsonObject { ["channelCode"] = "131026", ["channelMessage"] = "Message Undeliverable." };
                     }
                     return Event("Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated", $"advancedMessage/{messageId}/status/{state}", at, data);
-                });
+                }))]);
             }
             logger.LogInformation("Sandbox ACS whatsapp to {To}: 202 {MessageId}", ProviderSandbox.Mask(to), messageId);
         }
@@ -506,7 +562,7 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
         {
             _messageSends.TryAdd(requestId, response);
         }
-        await WriteAsync(context, response);
+        await AnswerAsync(context, response, fault, callIds);
     }
 
     private async Task ReplayAsync(HttpContext context, CachedResponse earlier, string channel)

@@ -33,8 +33,21 @@ public sealed record SandboxCall
 
     public DateTimeOffset Time { get; init; }
 
-    /// <summary>The HTTP status answered (for ACS SMS the recipient's <c>httpStatusCode</c>).</summary>
+    /// <summary>
+    /// The HTTP status answered (for ACS SMS the recipient's <c>httpStatusCode</c>); 0 when no answer was given (the
+    /// connection was dropped, or the client gave up before a held answer).
+    /// </summary>
     public int ResponseStatus { get; init; }
+
+    /// <summary>
+    /// Whether the provider took the send for delivery (it will reach the recipient and get its report), whatever the
+    /// client was answered: also true for the faults that accept and then answer too late, drop the connection or
+    /// answer a malformed body. Replays of the same repeatability id / Operation-Id never add an accepted call.
+    /// </summary>
+    public bool Accepted { get; init; }
+
+    /// <summary>The fault the deciding rule injected (<c>throttled</c>, <c>error</c>, <c>timeout</c>, <c>drop</c>, <c>malformed</c>, …), null for none.</summary>
+    public string? Fault { get; init; }
 
     public string? ProviderMessageId { get; init; }
 

@@ -15,6 +15,38 @@ public enum SandboxResponse
 
     /// <summary>Invalid recipient: ACS SMS a per-recipient 400 inside the 202, ACS Email/Messages 400, Twilio 400 code 21211.</summary>
     Permanent,
+
+    /// <summary>Whole request 429 with <c>Retry-After</c> (<see cref="SandboxRule.RetryAfterSeconds"/>): ACS <c>TooManyRequests</c>, Twilio 20429. Not accepted.</summary>
+    Throttled,
+
+    /// <summary>Whole request 500 (ACS <c>InternalServerError</c>, Twilio 20500); with <see cref="SandboxRule.Accept"/> the send was accepted first.</summary>
+    Error,
+
+    /// <summary>
+    /// The answer is held for <see cref="SandboxRule.HoldMs"/> (past the client's timeout) and then given, if the client
+    /// is still there. Accepted unless <see cref="SandboxRule.Accept"/> is false: the ambiguous case real providers produce.
+    /// </summary>
+    Timeout,
+
+    /// <summary>The connection is aborted without an answer; with <see cref="SandboxRule.Accept"/> the send was accepted first.</summary>
+    Drop,
+
+    /// <summary>The success status with a malformed body (the success JSON cut in half). Always accepted.</summary>
+    Malformed,
+}
+
+/// <summary>Which delivery reports an accepted send gets, and in what order (see <see cref="SandboxRule.ReportOrder"/>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SandboxReportOrder>))]
+public enum SandboxReportOrder
+{
+    /// <summary>Only the final status (the default).</summary>
+    Final,
+
+    /// <summary>Every status the provider reports, in order (ACS WhatsApp <c>Sent</c>, <c>Delivered</c>, <c>Read</c>; Twilio <c>sent</c>, then the final one).</summary>
+    InOrder,
+
+    /// <summary>The same statuses, last first: every earlier status arrives stale, after the final one.</summary>
+    Reversed,
 }
 
 /// <summary>The delivery report an accepted send gets.</summary>
@@ -24,6 +56,9 @@ public enum SandboxReport
     Delivered,
     Failed,
     None,
+
+    /// <summary>ACS WhatsApp: delivered, then read (reported as <c>Read</c> after <c>Delivered</c>); other channels: delivered.</summary>
+    Read,
 }
 
 /// <summary>
@@ -60,11 +95,39 @@ public sealed record SandboxRule
 
     /// <summary>How long after an accepted send its delivery report is posted (default 500).</summary>
     public int? ReportDelayMs { get; init; }
+
+    /// <summary>The <c>Retry-After</c> seconds of a <see cref="SandboxResponse.Throttled"/> answer (default 1).</summary>
+    public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>How long a <see cref="SandboxResponse.Timeout"/> answer is held (default 35000: past the 30 s of Omni's ACS SMS and Twilio clients).</summary>
+    public int? HoldMs { get; init; }
+
+    /// <summary>
+    /// Whether the send is accepted (will be delivered and reported) before the fault: allowed for <c>timeout</c>
+    /// (default true), <c>drop</c> and <c>error</c> (default false); <c>malformed</c> is always accepted, the refusals never.
+    /// </summary>
+    public bool? Accept { get; init; }
+
+    /// <summary>Post every delivery report twice (the copy a separate post with its own event id, after the original).</summary>
+    public bool? DuplicateReports { get; init; }
+
+    /// <summary>Which statuses are reported and in what order (default <see cref="SandboxReportOrder.Final"/>).</summary>
+    public SandboxReportOrder? ReportOrder { get; init; }
 }
 
 /// <summary>What the sandbox does with one recipient of one send.</summary>
 /// <param name="Rule">The index of the rule that decided, null for the defaults.</param>
-public sealed record SandboxDecision(SandboxResponse Response, TimeSpan Latency, SandboxReport Report, TimeSpan ReportDelay, int? Rule);
+/// <param name="Accepted">Whether the provider takes the send for delivery (<see cref="SandboxResponse.Ok"/>, or a fault after accepting).</param>
+public sealed record SandboxDecision(SandboxResponse Response, TimeSpan Latency, SandboxReport Report, TimeSpan ReportDelay, int? Rule,
+    bool Accepted = true, TimeSpan RetryAfter = default, TimeSpan Hold = default, bool DuplicateReports = false,
+    SandboxReportOrder ReportOrder = SandboxReportOrder.Final)
+{
+    /// <summary>The fault's wire name (<c>throttled</c>, <c>timeout</c>, …), null for <c>ok</c> and <c>permanent</c>.</summary>
+    public string? Fault => Response is SandboxResponse.Ok or SandboxResponse.Permanent ? null : Response.ToString().ToLowerInvariant();
+
+    /// <summary>True for faults that refuse the whole request before anything is accepted.</summary>
+    public bool RefusesRequest => !Accepted && Response is not (SandboxResponse.Ok or SandboxResponse.Permanent);
+}
 
 /// <summary>The ordered rules, replaced as a whole; evaluation is thread-safe.</summary>
 public sealed class SandboxRules
@@ -127,12 +190,24 @@ public sealed class SandboxRules
                     var failed = random.NextDouble() < rate;
                     response = !failed ? SandboxResponse.Ok : response == SandboxResponse.Ok ? SandboxResponse.Transient : response;
                 }
+                var accepted = response switch
+                {
+                    SandboxResponse.Ok or SandboxResponse.Malformed => true,
+                    SandboxResponse.Timeout => rule.Accept ?? true,
+                    SandboxResponse.Drop or SandboxResponse.Error => rule.Accept ?? false,
+                    _ => false,
+                };
                 return new SandboxDecision(
                     response,
                     TimeSpan.FromMilliseconds(rule.LatencyMs ?? 0),
-                    response == SandboxResponse.Ok ? rule.Report ?? SandboxReport.Delivered : SandboxReport.None,
+                    accepted ? rule.Report ?? SandboxReport.Delivered : SandboxReport.None,
                     rule.ReportDelayMs is { } delay ? TimeSpan.FromMilliseconds(delay) : DefaultReportDelay,
-                    i);
+                    i,
+                    accepted,
+                    TimeSpan.FromSeconds(rule.RetryAfterSeconds ?? 1),
+                    TimeSpan.FromMilliseconds(rule.HoldMs ?? 35_000),
+                    rule.DuplicateReports ?? false,
+                    rule.ReportOrder ?? SandboxReportOrder.Final);
             }
         }
         return new SandboxDecision(SandboxResponse.Ok, TimeSpan.Zero, SandboxReport.Delivered, DefaultReportDelay, null);
@@ -148,6 +223,11 @@ public sealed class SandboxRules
         { FailureRate: { } f } when double.IsNaN(f) || f < 0 || f > 1 => "failureRate must be between 0 and 1.",
         { LatencyMs: < 0 or > 120_000 } => "latencyMs must be between 0 and 120000.",
         { ReportDelayMs: < 0 or > 3_600_000 } => "reportDelayMs must be between 0 and 3600000.",
+        { RetryAfterSeconds: < 0 or > 3600 } => "retryAfterSeconds must be between 0 and 3600.",
+        { HoldMs: < 0 or > 120_000 } => "holdMs must be between 0 and 120000.",
+        { Accept: false, Response: SandboxResponse.Malformed } => "accept cannot be false for response 'malformed': a 2xx means accepted.",
+        { Accept: true, Response: null or SandboxResponse.Ok or SandboxResponse.Transient or SandboxResponse.Permanent or SandboxResponse.Throttled } =>
+            "accept applies only to responses 'timeout', 'drop' and 'error'.",
         _ => null,
     };
 }

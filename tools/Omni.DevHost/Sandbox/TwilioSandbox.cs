@@ -85,13 +85,17 @@ internal sealed partial class TwilioSandbox(ProviderSandboxOptions options, Sand
         {
             await Task.Delay(decision.Latency, context.RequestAborted);
         }
-        if (decision.Response != SandboxResponse.Ok)
+        if (decision.RefusesRequest)
         {
-            var transient = decision.Response == SandboxResponse.Transient;
-            calls.Add(Call(transient ? 503 : 400) with { Rule = decision.Rule });
-            await (transient
-                ? ErrorAsync(context, 503, 20503, "Service Unavailable")
-                : ErrorAsync(context, 400, 21211, $"Invalid 'To' Phone Number: {to}"));
+            var refused = calls.Add(Call(0) with { Rule = decision.Rule, Fault = decision.Fault });
+            var answered = await SandboxFaults.RefuseAsync(context, decision, TwilioError);
+            calls.Update(refused.Id, c => c with { ResponseStatus = answered });
+            return;
+        }
+        if (decision.Response == SandboxResponse.Permanent)
+        {
+            calls.Add(Call(400) with { Rule = decision.Rule });
+            await ErrorAsync(context, 400, 21211, $"Invalid 'To' Phone Number: {to}");
             return;
         }
 
@@ -100,39 +104,46 @@ internal sealed partial class TwilioSandbox(ProviderSandboxOptions options, Sand
         var report = decision.Report == SandboxReport.None ? (SandboxReport?)null : decision.Report;
         var call = calls.Add(Call(201) with
         {
+            Accepted = true,
+            Fault = decision.Fault,
             ProviderMessageId = messageSid,
             Rule = decision.Rule,
             ReportStatus = callback is null ? null : report?.ToString().ToLowerInvariant(),
             ReportNote = callback is null ? "The send carried no StatusCallback." : report is null ? "The rule says report: none." : null,
         });
-        if (callback is not null && report is { } status)
+        if (callback is not null && report is { } final)
         {
-            var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+            // What Twilio reports, in order: sent, then delivered or undelivered.
+            var finalStatus = final == SandboxReport.Failed ? "undelivered" : "delivered";
+            foreach (var (status, delay) in ReportPlan.Order(["sent", finalStatus], decision))
             {
-                ["AccountSid"] = pathSid,
-                ["ApiVersion"] = ApiVersion,
-                ["From"] = from ?? SandboxEnvironment.TwilioFrom,
-                ["MessageSid"] = messageSid,
-                ["MessageStatus"] = status == SandboxReport.Delivered ? "delivered" : "undelivered",
-                ["SmsSid"] = messageSid,
-                ["SmsStatus"] = status == SandboxReport.Delivered ? "delivered" : "undelivered",
-                ["To"] = to!,
-            };
-            if (serviceSid is not null)
-            {
-                parameters["MessagingServiceSid"] = serviceSid;
+                var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["AccountSid"] = pathSid,
+                    ["ApiVersion"] = ApiVersion,
+                    ["From"] = from ?? SandboxEnvironment.TwilioFrom,
+                    ["MessageSid"] = messageSid,
+                    ["MessageStatus"] = status,
+                    ["SmsSid"] = messageSid,
+                    ["SmsStatus"] = status,
+                    ["To"] = to!,
+                };
+                if (serviceSid is not null)
+                {
+                    parameters["MessagingServiceSid"] = serviceSid;
+                }
+                if (status == "undelivered")
+                {
+                    parameters["ErrorCode"] = "30003";
+                }
+                reporter.ScheduleTwilio(call.Id, messageSid, delay, callback, parameters, options.TwilioAuthToken);
             }
-            if (status == SandboxReport.Failed)
-            {
-                parameters["ErrorCode"] = "30003";
-            }
-            reporter.ScheduleTwilio(call.Id, messageSid, decision.ReportDelay, callback, parameters, options.TwilioAuthToken);
         }
         logger.LogInformation("Sandbox Twilio {Channel} to {To}: 201 {MessageSid}", channel, ProviderSandbox.Mask(to), messageSid);
 
         var created = now.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
         var uri = $"/{ApiVersion}/Accounts/{pathSid}/Messages/{messageSid}";
-        await JsonAsync(context, 201, new JsonObject
+        var answer = await SandboxFaults.AnswerAcceptedAsync(context, decision.Response, decision.Hold, 201, new Dictionary<string, string>(), new JsonObject
         {
             ["account_sid"] = pathSid,
             ["api_version"] = ApiVersion,
@@ -154,8 +165,19 @@ internal sealed partial class TwilioSandbox(ProviderSandboxOptions options, Sand
             ["subresource_uris"] = new JsonObject { ["media"] = $"{uri}/Media.json" },
             ["to"] = to,
             ["uri"] = $"{uri}.json",
-        });
+        }, TwilioError);
+        if (answer != 201)
+        {
+            calls.Update(call.Id, c => c with { ResponseStatus = answer });
+        }
     }
+
+    private static Task TwilioError(HttpContext context, int status) => status switch
+    {
+        429 => ErrorAsync(context, 429, 20429, "Too Many Requests"),
+        500 => ErrorAsync(context, 500, 20500, "Internal Server Error"),
+        _ => ErrorAsync(context, 503, 20503, "Service Unavailable"),
+    };
 
     /// <summary>Null when the Basic credentials are the sandbox account's and match the path's account; otherwise why not.</summary>
     private string? Authenticate(string authorization, string pathSid)

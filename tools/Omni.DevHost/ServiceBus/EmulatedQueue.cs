@@ -38,6 +38,35 @@ public enum EntityStatus
     ReceiveDisabled,
 }
 
+/// <summary>
+/// Fault drills for one queue's deliveries (<see cref="EmulatedQueue.Faults"/>, <c>PUT /_devhost/queues/{name}/faults</c>,
+/// <see cref="DevHostOptions.DeliveryFaults"/>). The default is none: every message once, in order.
+/// </summary>
+public sealed record DeliveryFaults
+{
+    /// <summary>No faults.</summary>
+    public static readonly DeliveryFaults None = new();
+
+    /// <summary>
+    /// Every accepted message is delivered twice: a second, independent copy with the same MessageId, body and properties,
+    /// its own sequence number and its own lock, as Service Bus's at-least-once delivery can after a lock is lost.
+    /// Settling one copy leaves the other alone; each counts its own deliveries and dead-letters on its own.
+    /// </summary>
+    public bool Duplicate { get; init; }
+
+    /// <summary>
+    /// Out-of-order delivery: each lock takes a random message among the oldest <c>ShuffleWindow</c> deliverable ones
+    /// (1, the default, keeps send order; at most 100).
+    /// </summary>
+    public int ShuffleWindow { get; init; } = 1;
+
+    /// <summary>Seed of the shuffle's random numbers (reproducible order for one sequence of locks); null: 0.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Null when valid, otherwise what is wrong.</summary>
+    public string? Validate() => ShuffleWindow is < 1 or > 100 ? "shuffleWindow must be between 1 and 100." : null;
+}
+
 public enum MessageState
 {
     Scheduled,
@@ -50,10 +79,11 @@ public enum MessageState
 /// <summary>A message held by the emulator, with its broker state.</summary>
 public sealed class QueuedMessage
 {
-    internal QueuedMessage(IncomingMessage message, long sequenceNumber, DateTimeOffset enqueuedTime, DateTimeOffset visibleAt, DateTimeOffset expiresAt)
+    internal QueuedMessage(IncomingMessage message, long sequenceNumber, DateTimeOffset enqueuedTime, DateTimeOffset visibleAt, DateTimeOffset expiresAt,
+        string? messageId = null)
     {
         Message = message;
-        MessageId = message.MessageId ?? Guid.NewGuid().ToString("N");
+        MessageId = messageId ?? message.MessageId ?? Guid.NewGuid().ToString("N");
         SequenceNumber = sequenceNumber;
         EnqueuedTime = enqueuedTime;
         VisibleAt = visibleAt;
@@ -90,6 +120,9 @@ public sealed class QueuedMessage
 
     /// <summary>Why each failed delivery failed, in order.</summary>
     public List<string> Failures { get; } = [];
+
+    /// <summary>True for the second copy <see cref="DeliveryFaults.Duplicate"/> made of a message.</summary>
+    public bool IsDuplicateDelivery { get; internal init; }
 }
 
 public enum EnqueueOutcome
@@ -118,6 +151,9 @@ public sealed class EmulatedQueue
     private long _sequence;
     private long _completedCount;
     private long _duplicateCount;
+    private long _duplicateDeliveries;
+    private DeliveryFaults _faults = DeliveryFaults.None;
+    private Random _shuffle = new(0);
 
     public EmulatedQueue(QueueSettings settings, TimeProvider time)
     {
@@ -132,6 +168,29 @@ public sealed class EmulatedQueue
     public long CompletedCount { get { lock (_gate) { return _completedCount; } } }
 
     public long DuplicateCount { get { lock (_gate) { return _duplicateCount; } } }
+
+    /// <summary>Second copies made by <see cref="DeliveryFaults.Duplicate"/>.</summary>
+    public long DuplicateDeliveries { get { lock (_gate) { return _duplicateDeliveries; } } }
+
+    /// <summary>The queue's delivery fault drill; setting it restarts the shuffle's random sequence from its seed.</summary>
+    public DeliveryFaults Faults
+    {
+        get { lock (_gate) { return _faults; } }
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Validate() is { } error)
+            {
+                throw new ArgumentException(error, nameof(value));
+            }
+            lock (_gate)
+            {
+                _faults = value;
+                _shuffle = new Random(value.Seed ?? 0);
+                Pulse();
+            }
+        }
+    }
 
     private EntityStatus _status;
 
@@ -172,6 +231,15 @@ public sealed class EmulatedQueue
                 State = visibleAt > now ? MessageState.Scheduled : MessageState.Active,
             };
             _pending.Add(queued);
+            if (_faults.Duplicate)
+            {
+                _pending.Add(new QueuedMessage(message, ++_sequence, now, visibleAt, visibleAt + ttl, queued.MessageId)
+                {
+                    State = queued.State,
+                    IsDuplicateDelivery = true,
+                });
+                _duplicateDeliveries++;
+            }
             Pulse();
             return EnqueueOutcome.Accepted;
         }
@@ -194,6 +262,9 @@ public sealed class EmulatedQueue
                 message = null!;
                 return false;
             }
+            var window = _faults.ShuffleWindow;
+            var eligible = window > 1 ? new List<QueuedMessage>(window) : null;
+            QueuedMessage? chosen = null;
             foreach (var candidate in _pending)
             {
                 if (candidate.State == MessageState.Locked || candidate.VisibleAt > now)
@@ -204,11 +275,28 @@ public sealed class EmulatedQueue
                 {
                     continue; // handled below, outside the enumeration
                 }
-                candidate.State = MessageState.Locked;
-                candidate.DeliveryCount++;
-                candidate.LockToken = Guid.NewGuid();
-                candidate.LockedUntil = lockDuration is { } d ? now + d : null;
-                message = candidate;
+                if (eligible is null)
+                {
+                    chosen = candidate;
+                    break;
+                }
+                eligible.Add(candidate);
+                if (eligible.Count == window)
+                {
+                    break;
+                }
+            }
+            if (eligible is { Count: > 0 })
+            {
+                chosen = eligible[_shuffle.Next(eligible.Count)];
+            }
+            if (chosen is not null)
+            {
+                chosen.State = MessageState.Locked;
+                chosen.DeliveryCount++;
+                chosen.LockToken = Guid.NewGuid();
+                chosen.LockedUntil = lockDuration is { } d ? now + d : null;
+                message = chosen;
                 return true;
             }
             ExpireDue(now);
@@ -411,6 +499,8 @@ public sealed class EmulatedQueue
                 RecentlyCompleted: _completed.Reverse().Take(100).Select(m => MessageSnapshot.Of(m, includeBodies)).ToList())
             {
                 Status = _status.ToString(),
+                Faults = _faults,
+                DuplicateDeliveries = _duplicateDeliveries,
             };
         }
     }
@@ -489,6 +579,12 @@ public sealed record QueueSnapshot(
 {
     /// <summary>The queue's <see cref="EntityStatus"/>.</summary>
     public string Status { get; init; } = nameof(EntityStatus.Active);
+
+    /// <summary>The queue's delivery fault drill.</summary>
+    public DeliveryFaults Faults { get; init; } = DeliveryFaults.None;
+
+    /// <summary>Second copies made by <see cref="DeliveryFaults.Duplicate"/> so far.</summary>
+    public long DuplicateDeliveries { get; init; }
 }
 
 public sealed record MessageSnapshot(
@@ -507,8 +603,14 @@ public sealed record MessageSnapshot(
     IReadOnlyDictionary<string, object?> ApplicationProperties,
     string? Body)
 {
+    /// <summary>True for the second copy of a message made by <see cref="DeliveryFaults.Duplicate"/>.</summary>
+    public bool DuplicateDelivery { get; init; }
+
     internal static MessageSnapshot Of(QueuedMessage m, bool includeBody) => new(
         m.MessageId, m.SequenceNumber, m.State.ToString(), m.DeliveryCount, m.EnqueuedTime, m.Message.ScheduledEnqueueTime,
         m.ExpiresAt, m.Message.CorrelationId, m.Message.Subject, m.DeadLetterReason, m.DeadLetterErrorDescription,
-        m.Failures.ToList(), m.Message.ApplicationProperties, includeBody ? System.Text.Encoding.UTF8.GetString(m.Message.Body) : null);
+        m.Failures.ToList(), m.Message.ApplicationProperties, includeBody ? System.Text.Encoding.UTF8.GetString(m.Message.Body) : null)
+    {
+        DuplicateDelivery = m.IsDuplicateDelivery,
+    };
 }

@@ -85,6 +85,23 @@ public sealed class ServiceBusEmulator
             q.Status = status;
             return Results.Ok(new StatusChange(status.ToString()));
         });
+        admin.MapGet("/{queue}/faults", (string queue) => GetQueue(queue) is { } q
+            ? Results.Ok(q.Faults)
+            : Results.Problem(statusCode: 404, title: "No such queue", detail: $"The DevHost has no queue '{queue}'."));
+        admin.MapPut("/{queue}/faults", (string queue, DeliveryFaults? faults) =>
+        {
+            if (GetQueue(queue) is not { } q)
+            {
+                return Results.Problem(statusCode: 404, title: "No such queue", detail: $"The DevHost has no queue '{queue}'.");
+            }
+            if (faults is null || faults.Validate() is { } error)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid delivery faults",
+                    detail: faults is null ? "Send {\"duplicate\":true|false,\"shuffleWindow\":1..100,\"seed\":n}." : faults.Validate());
+            }
+            q.Faults = faults;
+            return Results.Ok(q.Faults);
+        });
     }
 
     /// <summary>Body of <c>PUT /_devhost/queues/{name}/status</c>.</summary>

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Omni.DevHost.Storage;
 
 /// <summary>
 /// Azurite's Table service, started as a child process (or an instance already listening, adopted as is).
 /// Azurite is the official Azure Storage emulator; the run command installs it from npm into tools/node_modules.
+/// An Azurite this object started can be stopped and started again on the same port with the same data folder
+/// (<see cref="StopAsync"/>, <see cref="StartAsync(CancellationToken)"/>), to drill a storage outage.
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
@@ -15,21 +18,32 @@ public sealed class Azurite : IAsyncDisposable
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     public const int DefaultTablePort = 10002;
 
-    private readonly Process? _process;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string? _location;
+    private Process? _process;
+    private int _disposed;
 
-    private Azurite(int tablePort, Process? process)
+    private Azurite(int tablePort, Process? process, string? location)
     {
         TablePort = tablePort;
         _process = process;
+        _location = location;
+        Owned = process is not null;
     }
 
     public int TablePort { get; }
 
-    /// <summary>The process id of an Azurite this object started.</summary>
-    public int? ProcessId => _process?.Id;
+    /// <summary>The process id of an Azurite this object started, while it runs.</summary>
+    public int? ProcessId { get { var p = _process; return p is { HasExited: false } ? p.Id : null; } }
 
-    /// <summary>True when this object started the process (and so stops it on dispose).</summary>
-    public bool Owned => _process is not null;
+    /// <summary>True when this object started the process (and so stops it on dispose, and may stop and start it).</summary>
+    public bool Owned { get; }
+
+    /// <summary>Where the data is kept; null for an in-memory (or adopted) Azurite.</summary>
+    public string? Location => _location;
+
+    /// <summary>True while an Azurite this object started is running (always true for an adopted one).</summary>
+    public bool IsRunning => !Owned || _process is { HasExited: false };
 
     public Uri TableEndpoint => new($"http://127.0.0.1:{TablePort}/{AccountName}");
 
@@ -42,20 +56,29 @@ public sealed class Azurite : IAsyncDisposable
     {
         if (await IsListeningAsync(port, cancellationToken))
         {
-            return new Azurite(port, process: null);
+            return new Azurite(port, process: null, location: null);
         }
-        return await StartAsync(port, location, cancellationToken);
+        var azurite = new Azurite(port, await LaunchAsync(port, location, cancellationToken), location);
+        return azurite;
     }
 
     /// <summary>Starts a private in-memory Azurite on a free port (for tests).</summary>
-    public static async Task<Azurite> StartInMemoryAsync(CancellationToken cancellationToken = default)
+    public static Task<Azurite> StartInMemoryAsync(CancellationToken cancellationToken = default) =>
+        StartPrivateAsync(location: null, cancellationToken);
+
+    /// <summary>
+    /// Starts a private Azurite on a free port: in memory when <paramref name="location"/> is null, otherwise keeping its
+    /// data in that folder, so that <see cref="StopAsync"/> then <see cref="StartAsync(CancellationToken)"/> loses nothing.
+    /// </summary>
+    public static async Task<Azurite> StartPrivateAsync(string? location, CancellationToken cancellationToken = default)
     {
         // Azurite cannot report a port it picked itself, so choose one and retry if another process takes it first.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartAsync(FreeTcpPort(), location: null, cancellationToken);
+                var port = FreeTcpPort();
+                return new Azurite(port, await LaunchAsync(port, location, cancellationToken), location);
             }
             catch (AzuriteStartException) when (attempt < 3)
             {
@@ -63,7 +86,75 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-    private static async Task<Azurite> StartAsync(int port, string? location, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops an Azurite this object started, the way Ctrl-C does (SIGINT: it saves its data and closes), killing it if it
+    /// has not exited within 10 s. Clients then get connection errors, as in a storage outage. No-op when already stopped.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureOwned();
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_process is { } process)
+            {
+                await StopProcessAsync(process);
+                process.Dispose();
+                _process = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Starts a stopped Azurite again on the same port with the same data folder (an in-memory one starts empty), and
+    /// waits until it listens. No-op when it runs.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureOwned();
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_process is { HasExited: false })
+            {
+                return;
+            }
+            _process?.Dispose();
+            _process = null;
+            // The port was ours a moment ago; retry briefly in case the old socket is still being torn down.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    _process = await LaunchAsync(TablePort, _location, cancellationToken);
+                    return;
+                }
+                catch (AzuriteStartException) when (attempt < 3)
+                {
+                    await Task.Delay(200, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void EnsureOwned()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        if (!Owned)
+        {
+            throw new InvalidOperationException("This Azurite was already running when the DevHost started; only one the DevHost started can be stopped and started.");
+        }
+    }
+
+    private static async Task<Process> LaunchAsync(int port, string? location, CancellationToken cancellationToken)
     {
         var executable = FindExecutable()
             ?? throw new AzuriteStartException(
@@ -97,7 +188,6 @@ public sealed class Azurite : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var azurite = new Azurite(port, process);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (DateTime.UtcNow < deadline)
         {
@@ -107,11 +197,12 @@ public sealed class Azurite : IAsyncDisposable
             }
             if (await IsListeningAsync(port, cancellationToken))
             {
-                return azurite;
+                return process;
             }
             await Task.Delay(50, cancellationToken);
         }
-        await azurite.DisposeAsync();
+        await StopProcessAsync(process);
+        process.Dispose();
         throw new AzuriteStartException($"azurite-table did not listen on port {port} within 20 s: {string.Join(" | ", output)}");
     }
 
@@ -169,25 +260,78 @@ public sealed class Azurite : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>SIGINT first where there are signals (Azurite then saves its data), a kill after 10 s or elsewhere.</summary>
+    private static async Task StopProcessAsync(Process process)
     {
-        if (_process is null)
-        {
-            return;
-        }
         try
         {
-            if (!_process.HasExited)
+            if (process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                return;
             }
+            if (!OperatingSystem.IsWindows() && SendSignal(process.Id, SigInt) == 0)
+            {
+                try
+                {
+                    await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                    return;
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
         }
         catch (InvalidOperationException)
         {
             // Already gone.
         }
-        _process.Dispose();
+    }
+
+    private const int SigInt = 2;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        await _gate.WaitAsync();
+        try
+        {
+            if (_process is { } process)
+            {
+                if (_location is null)
+                {
+                    // Nothing to save: stop at once.
+                    try
+                    {
+                        if (!process.HasExited)
+                        {
+                            process.Kill(entireProcessTree: true);
+                            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                        }
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
+                }
+                else
+                {
+                    await StopProcessAsync(process);
+                }
+                process.Dispose();
+                _process = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 }
 
