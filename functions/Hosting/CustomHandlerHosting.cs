@@ -49,5 +49,8 @@ public static class CustomHandlerHosting
     /// <c>GET /</c> answers at once: the host polls it every 25 ms until the handler responds, and only then invokes.
     /// </summary>
     public static void MapReadiness(this WebApplication app) =>
-        app.MapGet("/", () => Results.Json(new { status = "ready" })).ExcludeFromDescription();
+        app.MapGet("/", () => Results.Json(new Readiness("ready"))).ExcludeFromDescription();
+
+    /// <summary>The readiness answer, <c>{"status":"ready"}</c> (a named type: the API's JSON is source-generated).</summary>
+    public sealed record Readiness(string Status);
 }

@@ -101,6 +101,9 @@ public static class ServiceBusFunctions
     private static Task WriteFailureAsync(HttpContext context, int status, string detail)
     {
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new { error = detail }, context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(new InvocationFailure(detail), context.RequestAborted);
     }
+
+    /// <summary>The body of a failed invocation, <c>{"error":"…"}</c> (a named type: the API's JSON is source-generated).</summary>
+    public sealed record InvocationFailure(string Error);
 }

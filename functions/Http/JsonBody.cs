@@ -17,6 +17,8 @@ public static class JsonBody
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         MaxDepth = 16,
+        // Source-generated metadata only (ApiJsonContext, CoreJsonContext): a type missing there throws, never reflects.
+        TypeInfoResolver = ApiJson.Resolver,
     };
 
     public sealed record Result<T>(T? Value, IResult? Problem) where T : class;

@@ -21,9 +21,11 @@ public static class StatsApi
     /// <summary>The dashboard charts hourly buckets up to this period, daily ones beyond.</summary>
     public static readonly TimeSpan DashboardHourlyUpTo = TimeSpan.FromHours(48);
 
+    /// <summary>The report's JSON: web defaults, nulls left out; source-generated metadata only.</summary>
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = ApiJson.Resolver,
     };
 
     public static void MapStatsApi(this WebApplication app)

@@ -72,7 +72,7 @@ public static class HostMetadata
         }
         try
         {
-            return JsonSerializer.Deserialize<string>(text) ?? text;
+            return JsonSerializer.Deserialize<string>(text, HostingJson.Options) ?? text;
         }
         catch (JsonException)
         {

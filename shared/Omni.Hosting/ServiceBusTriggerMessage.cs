@@ -15,7 +15,7 @@ namespace Omni.Hosting;
 public sealed record ServiceBusTriggerMessage
 {
     // The host serialises with Newtonsoft, which escapes only quotes, backslashes and control characters.
-    private static readonly JsonSerializerOptions HostJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static JsonSerializerOptions HostJson => HostingJson.HostOptions;
 
     public required ReadOnlyMemory<byte> Body { get; init; }
 
@@ -98,7 +98,7 @@ public sealed record ServiceBusTriggerMessage
         var properties = new JsonObject();
         foreach (var (key, value) in ApplicationProperties)
         {
-            properties[key] = JsonValue.Create(value);
+            properties[key] = ToJsonValue(value);
         }
         metadata["ApplicationProperties"] = properties;
         metadata["UserProperties"] = properties.DeepClone();
@@ -214,6 +214,27 @@ public sealed record ServiceBusTriggerMessage
                 : JsonSerializer.Serialize(value?.ToJsonString(HostJson) ?? "null", HostJson);
         }
     }
+
+    // Typed values, not JsonValue.Create(object): that one serialises through the reflection resolver.
+    private static JsonValue? ToJsonValue(object? value) => value switch
+    {
+        null => null,
+        string v => JsonValue.Create(v),
+        bool v => JsonValue.Create(v),
+        long v => JsonValue.Create(v),
+        int v => JsonValue.Create(v),
+        short v => JsonValue.Create(v),
+        byte v => JsonValue.Create(v),
+        double v => JsonValue.Create(v),
+        float v => JsonValue.Create(v),
+        decimal v => JsonValue.Create(v),
+        DateTimeOffset v => JsonValue.Create(v),
+        DateTime v => JsonValue.Create(v),
+        Guid v => JsonValue.Create(v),
+        TimeSpan v => JsonValue.Create(v.ToString("c", CultureInfo.InvariantCulture)),
+        Uri v => JsonValue.Create(v.OriginalString),
+        _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)), // not a Service Bus property type
+    };
 
     private static void SetQuoted(JsonObject metadata, string key, string? value)
     {

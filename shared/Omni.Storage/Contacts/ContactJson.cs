@@ -10,14 +10,19 @@ namespace Omni.Storage.Contacts;
 /// The stored JSON of profiles and consent events. Explicit documents (not the domain records) so the stored schema
 /// only changes on purpose: channels are their wire names, quiet hours "HH:mm", timestamps ISO 8601 with offset.
 /// </summary>
-internal static class ContactJson
+internal static partial class ContactJson
 {
     public const int SchemaVersion = 1;
 
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    /// <summary>The serializer options of stored contacts: source-generated metadata only (<see cref="ContactJsonContext"/>).</summary>
+    internal static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = ContactJsonContext.Default,
     };
+
+    /// <summary>The stored documents, for <see cref="Options"/> (no reflection).</summary>
+    internal static readonly Type[] DocumentTypes = [typeof(ContactDocument), typeof(ConsentDocument)];
 
     public static string SerializeContact(Contact contact)
     {
@@ -147,4 +152,9 @@ internal static class ContactJson
         public string? Actor { get; set; }
         public DateTimeOffset At { get; set; }
     }
+
+    [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonSerializable(typeof(ContactDocument))]
+    [JsonSerializable(typeof(ConsentDocument))]
+    private sealed partial class ContactJsonContext : JsonSerializerContext;
 }

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Omni.Core;
 using Omni.Core.Messages;
 
 namespace Omni.Storage.Messages;
@@ -13,6 +14,7 @@ namespace Omni.Storage.Messages;
 /// HTML is not escaped (<c>&lt;</c> stays <c>&lt;</c>, not <c>\u003C</c>): the JSON is stored, never embedded in a page,
 /// and escaping every tag bracket and non-ASCII letter of an HTML e-mail would inflate it by up to 6× and push
 /// large e-mails over the 1 MiB entity limit.
+/// Serialisation uses the source-generated <see cref="CoreJsonContext"/> only (no reflection).
 /// </remarks>
 public static class MessageRecordJson
 {
@@ -49,8 +51,10 @@ public static class MessageRecordJson
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            // Source-generated metadata only: no reflection, and a type missing from the context throws.
+            TypeInfoResolver = CoreJsonContext.Default,
         };
-        options.MakeReadOnly(populateMissingResolver: true);
+        options.MakeReadOnly();
         return options;
     }
 }

@@ -6,16 +6,21 @@ using Omni.Core.Content;
 namespace Omni.Storage.Templates;
 
 /// <summary>The stored JSON of a template: an explicit document, so the stored schema only changes on purpose.</summary>
-internal static class TemplateJson
+internal static partial class TemplateJson
 {
     public const int SchemaVersion = 1;
 
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    /// <summary>The serializer options of stored templates: source-generated metadata only (<see cref="TemplateJsonContext"/>).</summary>
+    internal static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
+        TypeInfoResolver = TemplateJsonContext.Default,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         // HTML parts are full of '<', '>' and '&': leave them as they are rather than \u003C (the JSON never reaches a page).
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+
+    /// <summary>The stored document, for <see cref="Options"/> (no reflection).</summary>
+    internal static readonly Type[] DocumentTypes = [typeof(TemplateDocument)];
 
     public static byte[] Serialize(Template template) => JsonSerializer.SerializeToUtf8Bytes(new TemplateDocument
     {
@@ -67,4 +72,8 @@ internal static class TemplateJson
         public string? Subject { get; set; }
         public string? Html { get; set; }
     }
+
+    [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonSerializable(typeof(TemplateDocument))]
+    private sealed partial class TemplateJsonContext : JsonSerializerContext;
 }
