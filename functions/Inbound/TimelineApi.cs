@@ -107,6 +107,7 @@ public static class TimelineApi
         [FromQuery] string? continuation,
         IContactStore contacts,
         ITimelineStore timeline,
+        Omni.Core.Messages.IMessageStore messages,
         CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
@@ -160,7 +161,57 @@ public static class TimelineApi
             errors.Add("continuation", "Not a continuation token this API issued; pass the one from the previous page unchanged.");
             return Problems.Validation(errors.ToDictionary());
         }
-        return TypedResults.Ok(new TimelineResource([.. page.Items.Select(TimelineEntryResource.From)], page.Continuation));
+        var items = await WithCurrentStateAsync(id, page.Items, messages, cancellationToken);
+        return TypedResults.Ok(new TimelineResource([.. items.Select(TimelineEntryResource.From)], page.Continuation));
+    }
+
+    /// <summary>Concurrent record reads per page (a page holds at most <see cref="TimelineQuery.MaxLimit"/> rows).</summary>
+    private const int RecordReadParallelism = 16;
+
+    /// <summary>
+    /// Outbound rows take status and channels from their message record: the timeline row is written only when a field
+    /// its other readers depend on changes (docs/storage.md, "Timeline rows"), so its status may lag (e.g. "routed"
+    /// for a delivered message). One point read per outbound row on the page; a row whose record is gone (erased) or
+    /// belongs to another contact keeps the row's values.
+    /// </summary>
+    private static async Task<IReadOnlyList<TimelineItem>> WithCurrentStateAsync(string contactId, IReadOnlyList<TimelineItem> items,
+        Omni.Core.Messages.IMessageStore messages, CancellationToken cancellationToken)
+    {
+        var result = items.ToArray();
+        using var gate = new SemaphoreSlim(RecordReadParallelism);
+        await Task.WhenAll(Enumerable.Range(0, result.Length).Where(i => result[i].Kind == "outbound").Select(async i =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                Omni.Core.Messages.StoredMessage? stored;
+                try
+                {
+                    stored = await messages.GetAsync(result[i].Id, cancellationToken);
+                }
+                catch (ArgumentException)
+                {
+                    stored = null; // not a message id (a foreign row): keep what the row says
+                }
+                if (stored is not null && stored.Record.ContactId == contactId)
+                {
+                    var summary = Omni.Storage.Messages.TableMessageStore.Summarize(stored.Record);
+                    result[i] = result[i] with
+                    {
+                        Status = summary.Status,
+                        Channel = summary.Channel,
+                        LastChannel = summary.LastChannel,
+                        Provider = summary.Provider,
+                        Channels = summary.Channels,
+                    };
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return result;
     }
 
     private static DateTimeOffset? Time(string? text, string field, ValidationErrors errors)

@@ -24,7 +24,25 @@ public interface IContactStore
 
     /// <summary>The whole history, oldest first; null when there is no contact.</summary>
     Task<IReadOnlyList<ConsentEvent>?> GetConsentHistoryAsync(string contactId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The contact and its whole consent history (oldest first) together; null when there is no contact. Stores that
+    /// keep both in one partition answer with one query; this default makes the two calls.
+    /// </summary>
+    async Task<ContactWithConsent?> GetWithConsentAsync(string contactId, CancellationToken cancellationToken)
+    {
+        var contact = await GetAsync(contactId, cancellationToken).ConfigureAwait(false);
+        if (contact is null)
+        {
+            return null;
+        }
+        var history = await GetConsentHistoryAsync(contactId, cancellationToken).ConfigureAwait(false);
+        return history is null ? null : new ContactWithConsent(contact, history);
+    }
 }
+
+/// <summary>A contact with its consent history, oldest first (<see cref="IContactStore.GetWithConsentAsync"/>).</summary>
+public sealed record ContactWithConsent(StoredContact Stored, IReadOnlyList<ConsentEvent> Consent);
 
 public sealed record StoredContact(Contact Contact, string ETag);
 

@@ -496,6 +496,37 @@ public sealed partial class TableContactStore : IContactStore
         return history;
     }
 
+    /// <summary>
+    /// The profile and the consent rows with one range query of the contact's partition (RowKeys <c>consent|…</c> up
+    /// to <c>contact</c>, which sorts right after them): one transaction per 1,000 rows instead of a profile read, a
+    /// second profile read and a consent query. Null when there is no contact or it is being erased.
+    /// </summary>
+    public async Task<ContactWithConsent?> GetWithConsentAsync(string contactId, CancellationToken cancellationToken)
+    {
+        ValidateContactId(contactId, nameof(contactId));
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        Profile? profile = null;
+        var history = new List<ConsentEvent>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {contactId} and RowKey ge {ConsentRowKeyPrefix} and RowKey le {ProfileRowKey}");
+        await foreach (var row in _contacts.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.RowKey == ProfileRowKey)
+            {
+                profile = ToProfile(contactId, row);
+            }
+            else if (row.RowKey.StartsWith(ConsentRowKeyPrefix, StringComparison.Ordinal))
+            {
+                history.Add(ContactJson.DeserializeConsent(row.GetString(DataProperty) ?? "", row.RowKey[ConsentRowKeyPrefix.Length..]));
+            }
+        }
+        if (profile is not { Erasing: false })
+        {
+            return null;
+        }
+        history.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return new ContactWithConsent(new StoredContact(profile.Contact, profile.ETag.ToString()), history);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private sealed record Profile(Contact Contact, ETag ETag, string Incarnation, bool Erasing);
@@ -507,7 +538,11 @@ public sealed partial class TableContactStore : IContactStore
         {
             return null;
         }
-        var entity = response.Value!;
+        return ToProfile(contactId, response.Value!);
+    }
+
+    private static Profile ToProfile(string contactId, TableEntity entity)
+    {
         var data = entity.GetString(DataProperty) ?? throw new InvalidDataException($"The profile of contact '{contactId}' has no Data.");
         return new Profile(ContactJson.DeserializeContact(data), entity.ETag, entity.GetString(IncarnationProperty) ?? "", entity.GetBoolean(ErasingProperty) == true);
     }

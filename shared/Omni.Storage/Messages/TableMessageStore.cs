@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -15,7 +16,8 @@ namespace Omni.Storage.Messages;
 /// <c>Data0</c>…<c>Data{n-1}</c> (≤ 30,000 characters each) with <c>DataParts</c> = n, plus plain columns
 /// <c>Status</c>, <c>ContactId</c>, <c>Category</c>, <c>AcceptedAt</c>, <c>UpdatedAt</c> for queries and operations.</item>
 /// <item><c>timeline</c>: PartitionKey = contact id, RowKey = <c>{MaxTicks - AcceptedAt ticks:D19}|{message id}</c>
-/// (newest first); a summary row per message, derived from the record and written after it.</item>
+/// (newest first); a summary row per message, derived from the record and written after it — inserted at create,
+/// merged afterwards only when a mirrored field changes (see <see cref="TimelineFingerprint"/>).</item>
 /// <item><c>providerids</c>: PartitionKey = <c>{provider}|{sha256(provider message id)}</c>, RowKey empty;
 /// <c>MessageId</c>, <c>Step</c>.</item>
 /// </list>
@@ -76,6 +78,9 @@ public sealed partial class TableMessageStore : IMessageStore
     internal const string ProviderProperty = "Provider";
     internal const string ProviderMessageIdProperty = "ProviderMessageId";
 
+    /// <summary>Prefix of the timeline flags <c>Reached_{channel}</c> = true: an attempt on that channel reached a provider (set once, never cleared).</summary>
+    internal const string ReachedPropertyPrefix = "Reached_";
+
     // providerids (also MessageId, Provider, ProviderMessageId)
     internal const string StepProperty = "Step";
 
@@ -84,6 +89,9 @@ public sealed partial class TableMessageStore : IMessageStore
     private const int WriteAttempts = 4;
     private const int ErasePasses = 8;
 
+    /// <summary>Bound of the per-instance memo of mirrored timeline fields; cleared when exceeded (a miss only costs one write).</summary>
+    private const int MaxMirrorMemo = 8192;
+
     private static readonly MessageStatus[] CountedStatuses = [MessageStatus.Routed, MessageStatus.Sent, MessageStatus.Delivered, MessageStatus.Read];
 
     private readonly TableMessageStoreOptions _options;
@@ -91,6 +99,12 @@ public sealed partial class TableMessageStore : IMessageStore
     private readonly TableClient _timeline;
     private readonly TableClient _providerIds;
     private readonly TablesOnce _ensure;
+
+    /// <summary>
+    /// Message id → (record ETag, <see cref="TimelineFingerprint"/> of that version), remembered on every read and write
+    /// of a record, so <see cref="ReplaceAsync"/> knows whether the version it replaces mirrored the same timeline fields.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string ETag, string Fingerprint)> _mirrored = new(StringComparer.Ordinal);
 
     public TableMessageStore(TableServiceClient tables, TableMessageStoreOptions? options = null)
     {
@@ -137,8 +151,8 @@ public sealed partial class TableMessageStore : IMessageStore
 
     /// <summary>
     /// Inserts the record; when one with that id exists already, returns the stored one unchanged with
-    /// <c>Created = false</c>. Either way the contact's timeline row is then (re)written, so a re-run after a crash
-    /// between the two writes repairs the index.
+    /// <c>Created = false</c>. Either way the contact's timeline row is then inserted (no read first; 409 = it is there
+    /// already, left as is), so a re-run after a crash between the two writes restores a missing row.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid ids, or the record would exceed the 1 MiB entity limit.</exception>
     public async Task<(StoredMessage Stored, bool Created)> CreateAsync(MessageRecord record, CancellationToken cancellationToken)
@@ -169,14 +183,16 @@ public sealed partial class TableMessageStore : IMessageStore
                 stored = existing;
                 created = false;
             }
-            await WriteTimelineAsync(stored.Record, cancellationToken).ConfigureAwait(false);
+            await InsertTimelineAsync(stored.Record, cancellationToken).ConfigureAwait(false);
+            Remember(stored);
             return (stored, created);
         }
     }
 
     /// <summary>
     /// Replaces the record if it is still at <paramref name="etag"/>; null when it changed meanwhile (412) or is gone
-    /// (404, e.g. erased). Then updates the contact's timeline row. <see cref="MessageRecord.ContactId"/> and
+    /// (404, e.g. erased). Then merges the contact's timeline row, but only when a field it mirrors changed from the
+    /// version replaced (or that version is not known to this instance). <see cref="MessageRecord.ContactId"/> and
     /// <see cref="MessageRecord.AcceptedAt"/> key the timeline row and must not change after create.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid ids, an empty ETag, or the record would exceed the 1 MiB entity limit.</exception>
@@ -195,7 +211,13 @@ public sealed partial class TableMessageStore : IMessageStore
             return null;
         }
         var stored = new StoredMessage(record, await ETagOfAsync(response, record.Id, cancellationToken).ConfigureAwait(false));
-        await WriteTimelineAsync(record, cancellationToken).ConfigureAwait(false);
+        var fingerprint = TimelineFingerprint(record);
+        var unchanged = _mirrored.TryGetValue(record.Id, out var before) && before.ETag == etag && before.Fingerprint == fingerprint;
+        if (!unchanged)
+        {
+            await MergeTimelineAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        Remember(record.Id, stored.ETag, fingerprint);
         return stored;
     }
 
@@ -270,7 +292,11 @@ public sealed partial class TableMessageStore : IMessageStore
     {
         ValidateContactId(contactId, nameof(contactId));
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {contactId} and Kind eq {OutboundKind} and LastChannel eq {channel.Name()}");
+        // LastChannel is the newest provider-reaching channel when the row was last written; Reached_{channel} is set
+        // once and never cleared (rows merge), so a row whose LastChannel write lost a race still qualifies.
+        // (The flag's name is a fixed identifier, not a value: it goes into the filter as is.)
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {contactId} and Kind eq {OutboundKind} and (LastChannel eq {channel.Name()}")
+            + " or " + ReachedProperty(channel) + " eq true)";
         await foreach (var row in _timeline.QueryAsync<TableEntity>(filter, maxPerPage: 20, select: [MessageIdProperty], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (row.GetString(MessageIdProperty) is not { } messageId || !MessageIdPattern().IsMatch(messageId))
@@ -393,47 +419,86 @@ public sealed partial class TableMessageStore : IMessageStore
     // ------------------------------------------------------------------ timeline rows
 
     /// <summary>
-    /// Writes the contact's timeline row for the record (nothing for a record without contact). A row written from a
-    /// newer record (greater <c>UpdatedAt</c>) is kept, so a slow writer never overwrites a newer summary; a missing
-    /// row is added; conflicts are retried.
+    /// Inserts the contact's timeline row for the record (nothing for a record without contact). No read first: 409 means
+    /// the row is there already (a re-run after a crash, or a later stage merged it first) and is left as it is.
     /// </summary>
-    private async Task WriteTimelineAsync(MessageRecord record, CancellationToken cancellationToken)
+    private async Task InsertTimelineAsync(MessageRecord record, CancellationToken cancellationToken)
     {
         if (record.ContactId is null)
         {
             return;
         }
-        var row = TimelineRow(record);
-        for (var attempt = 0; attempt < WriteAttempts; attempt++)
+        try
         {
-            var current = await _timeline.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, row.RowKey, [UpdatedAtProperty], cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (!current.HasValue)
-                {
-                    await _timeline.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-                if (current.Value!.GetDateTimeOffset(UpdatedAtProperty) is { } storedUpdatedAt && storedUpdatedAt > record.UpdatedAt)
-                {
-                    return;
-                }
-                await _timeline.UpdateEntityAsync(row, current.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
-            {
-                // Someone else wrote (or erased) the row between our read and write: decide again.
-            }
+            await _timeline.AddEntityAsync(TimelineRow(record), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
         }
     }
+
+    /// <summary>
+    /// Upserts (merge, unconditional, no read) the contact's timeline row from the record. Unguarded on purpose (see
+    /// docs/storage.md, "Timeline rows"): the readers tolerate a write that lands after a newer one. Caps only use the
+    /// counted/not-counted class, whose only reachable stale state over-counts; reply threading queries
+    /// <c>LastChannel</c> or the monotonic <c>Reached_{channel}</c> flags and verifies every candidate against its
+    /// record; the timeline API shows status and channels from the record.
+    /// </summary>
+    private async Task MergeTimelineAsync(MessageRecord record, CancellationToken cancellationToken)
+    {
+        if (record.ContactId is null)
+        {
+            return;
+        }
+        await _timeline.UpsertEntityAsync(TimelineRow(record), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What the timeline row mirrors and its readers depend on; the row is written when this changes. Status counts
+    /// only by class (counted for caps or not) — the exact status is read from the record — and the newest attempt's
+    /// channel (<c>Channel</c>) not at all, so claims, report updates and delivered/read do not write the row.
+    /// </summary>
+    internal static string TimelineFingerprint(MessageRecord record)
+    {
+        var reached = LastProviderAttempt(record);
+        var builder = new StringBuilder(96);
+        builder.Append(IsCounted(record.Status.Name()) ? 'c' : 'n').Append('|')
+            .Append(record.Request.Category).Append('|')
+            .AppendJoin(',', record.Plan.Select(p => p.Channel.Name()).Distinct()).Append('|')
+            .Append(reached?.Channel.Name()).Append('|')
+            .Append(reached?.Provider).Append('|')
+            .Append(reached?.ProviderMessageId).Append('|')
+            .AppendJoin(',', ReachedChannels(record).Select(c => c.Name()));
+        return builder.ToString();
+    }
+
+    private void Remember(StoredMessage stored) => Remember(stored.Record.Id, stored.ETag, TimelineFingerprint(stored.Record));
+
+    private void Remember(string messageId, string etag, string fingerprint)
+    {
+        if (string.IsNullOrEmpty(etag))
+        {
+            _mirrored.TryRemove(messageId, out _);
+            return;
+        }
+        if (_mirrored.Count >= MaxMirrorMemo)
+        {
+            _mirrored.Clear();
+        }
+        _mirrored[messageId] = (etag, fingerprint);
+    }
+
+    private static string ReachedProperty(Channel channel) => ReachedPropertyPrefix + channel.Name();
+
+    private static IEnumerable<Channel> ReachedChannels(MessageRecord record) =>
+        record.Attempts.Where(ReachedProvider).Select(a => a.Channel).Distinct().Order();
 
     private static TableEntity TimelineRow(MessageRecord record)
     {
         var latest = LatestAttempt(record);
         var reached = LastProviderAttempt(record);
         var channels = string.Join(",", record.Plan.Select(p => p.Channel.Name()).Distinct());
-        return new TableEntity(record.ContactId!, TimelineRowKey(record.AcceptedAt, record.Id))
+        var row = new TableEntity(record.ContactId!, TimelineRowKey(record.AcceptedAt, record.Id))
         {
             [KindProperty] = OutboundKind,
             [MessageIdProperty] = record.Id,
@@ -448,6 +513,25 @@ public sealed partial class TableMessageStore : IMessageStore
             [AcceptedAtProperty] = record.AcceptedAt,
             [UpdatedAtProperty] = record.UpdatedAt,
         };
+        foreach (var channel in ReachedChannels(record))
+        {
+            row[ReachedProperty(channel)] = true;
+        }
+        return row;
+    }
+
+    /// <summary>
+    /// The current outbound summary of a record as the timeline shows it: status, channel of the newest attempt,
+    /// channel and provider of the newest attempt that reached a provider, planned channels. The timeline API takes
+    /// these from the record, since the row is not rewritten for every change (see <see cref="TimelineFingerprint"/>).
+    /// </summary>
+    public static OutboundSummary Summarize(MessageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var latest = LatestAttempt(record);
+        var reached = LastProviderAttempt(record);
+        return new OutboundSummary(record.Status.Name(), latest?.Channel, reached?.Channel, reached?.Provider,
+            [.. record.Plan.Select(p => p.Channel).Distinct()]);
     }
 
     /// <summary>The most recently started attempt (ties: the higher step).</summary>
@@ -550,7 +634,9 @@ public sealed partial class TableMessageStore : IMessageStore
             var name = DataPropertyPrefix + i.ToString(CultureInfo.InvariantCulture);
             json.Append(entity.GetString(name) ?? throw new InvalidDataException($"The message record '{messageId}' lacks {name} of {parts}."));
         }
-        return new StoredMessage(MessageRecordJson.Deserialize(json.ToString()), entity.ETag.ToString());
+        var stored = new StoredMessage(MessageRecordJson.Deserialize(json.ToString()), entity.ETag.ToString());
+        Remember(stored);
+        return stored;
     }
 
     private async Task<string> ETagOfAsync(Response response, string messageId, CancellationToken cancellationToken)
@@ -592,3 +678,11 @@ public sealed partial class TableMessageStore : IMessageStore
         }
     }
 }
+
+/// <summary>An outbound message's timeline fields, from its record (<see cref="TableMessageStore.Summarize"/>).</summary>
+/// <param name="Status">Wire name of the message status.</param>
+/// <param name="Channel">Channel of the newest attempt.</param>
+/// <param name="LastChannel">Channel of the newest attempt that reached a provider.</param>
+/// <param name="Provider">Provider of that attempt.</param>
+/// <param name="Channels">Planned channels, in plan order.</param>
+public sealed record OutboundSummary(string Status, Channel? Channel, Channel? LastChannel, string? Provider, IReadOnlyList<Channel> Channels);

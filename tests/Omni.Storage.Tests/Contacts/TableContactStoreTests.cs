@@ -669,4 +669,64 @@ public sealed class TableContactStoreTests(AzuriteFixture azurite)
         Assert.Contains(_options.ContactsTableName, names);
         Assert.Contains(_options.AddressIndexTableName, names);
     }
+
+    // ------------------------------------------------------------------ contact with consent (one query)
+
+    [Fact]
+    public async Task GetWithConsentAsync_ReturnsTheProfileAndTheHistoryOldestFirst_LikeTheTwoSeparateReads()
+    {
+        var store = CreateStore();
+        await store.PutAsync(NewContact("c-1", "ada@example.com", "+14155550100"), null, null, None);
+        await store.AppendConsentAsync("c-1", Consent(T0.AddMinutes(5), ConsentState.OptedOut), None);
+        await store.AppendConsentAsync("c-1", Consent(T0.AddMinutes(1)), None);
+        await store.PutAsync(NewContact("c-2"), null, null, None);
+        await store.AppendConsentAsync("c-2", Consent(T0), None);
+
+        var both = await store.GetWithConsentAsync("c-1", None);
+
+        Assert.NotNull(both);
+        var separate = await store.GetAsync("c-1", None);
+        Assert.Equal(separate!.ETag, both.Stored.ETag);
+        Assert.Equal("ada@example.com", both.Stored.Contact.Addresses[Channel.Email].Value);
+        Assert.Equal([ConsentState.OptedIn, ConsentState.OptedOut], both.Consent.Select(c => c.State));
+        Assert.Equal((await store.GetConsentHistoryAsync("c-1", None))!.Select(c => c.Id), both.Consent.Select(c => c.Id));
+        var other = await store.GetWithConsentAsync("c-2", None);
+        Assert.Single(other!.Consent);
+    }
+
+    [Fact]
+    public async Task GetWithConsentAsync_ContactWithoutConsent_HasAnEmptyHistory()
+    {
+        var store = CreateStore();
+        await store.PutAsync(NewContact("c-1"), null, null, None);
+
+        var both = await store.GetWithConsentAsync("c-1", None);
+
+        Assert.Equal("c-1", both!.Stored.Contact.Id);
+        Assert.Empty(both.Consent);
+    }
+
+    [Fact]
+    public async Task GetWithConsentAsync_MissingOrBeingErased_ReturnsNull()
+    {
+        var store = CreateStore();
+        Assert.Null(await store.GetWithConsentAsync("nobody", None));
+
+        await store.PutAsync(NewContact("c-1"), null, null, None);
+        await store.AppendConsentAsync("c-1", Consent(T0), None);
+        await ContactsTable.UpdateEntityAsync(new TableEntity("c-1", TableContactStore.ProfileRowKey) { ["Erasing"] = true }, ETag.All, TableUpdateMode.Merge);
+
+        Assert.Null(await store.GetWithConsentAsync("c-1", None));
+    }
+
+    [Fact]
+    public async Task GetWithConsentAsync_OrphanConsentRowsWithoutProfile_ReturnsNull()
+    {
+        var store = CreateStore();
+        await store.PutAsync(NewContact("c-1"), null, null, None);
+        await store.AppendConsentAsync("c-1", Consent(T0), None);
+        await ContactsTable.DeleteEntityAsync("c-1", TableContactStore.ProfileRowKey, ETag.All);
+
+        Assert.Null(await store.GetWithConsentAsync("c-1", None));
+    }
 }

@@ -293,21 +293,95 @@ public sealed class TableMessageStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task ReplaceAsync_OlderUpdatedAt_DoesNotMoveTheTimelineBackwards()
+    public async Task ReplaceAsync_StatusClassChange_WritesTheTimelineRow()
     {
         var store = CreateStore();
         var id = NewId();
         var contactId = NewContactId();
         var (v1, _) = await store.CreateAsync(Simple(id, contactId, T0, status: MessageStatus.Routed), None);
-        var v2 = await store.ReplaceAsync(v1.Record with { Status = MessageStatus.Read, UpdatedAt = T0.AddMinutes(5) }, v1.ETag, None);
+        var before = Assert.Single(await TimelineRowsAsync(contactId));
 
-        // A writer whose record carries an older UpdatedAt (clock behind) still replaces the record, but not the newer summary.
-        var v3 = await store.ReplaceAsync(v1.Record with { Status = MessageStatus.Sent, UpdatedAt = T0.AddMinutes(2) }, v2!.ETag, None);
+        // routed (counted for caps) → undeliverable (not counted): the row must follow.
+        await store.ReplaceAsync(v1.Record with { Status = MessageStatus.Undeliverable, UpdatedAt = T0.AddMinutes(1) }, v1.ETag, None);
 
-        Assert.NotNull(v3);
         var row = Assert.Single(await TimelineRowsAsync(contactId));
-        Assert.Equal("read", row.GetString("Status"));
-        Assert.Equal(T0.AddMinutes(5), row.GetDateTimeOffset("UpdatedAt"));
+        Assert.NotEqual(before.ETag, row.ETag);
+        Assert.Equal("undeliverable", row.GetString("Status"));
+        Assert.Equal(T0.AddMinutes(1), row.GetDateTimeOffset("UpdatedAt"));
+        Assert.Empty(await store.CountRecentByCategoryAsync(contactId, T0, None));
+    }
+
+    [Fact]
+    public async Task ReplaceAsync_NoMirroredFieldChanged_LeavesTheTimelineRowUntouched()
+    {
+        var store = CreateStore();
+        var id = NewId();
+        var contactId = NewContactId();
+        var sent = Attempt(0, Channel.Sms, T0, "acs", "pm-1", AttemptStatus.Queued);
+        var (v1, _) = await store.CreateAsync(Simple(id, contactId, T0, status: MessageStatus.Sent, attempts: sent), None);
+        var before = Assert.Single(await TimelineRowsAsync(contactId));
+
+        // sent → delivered, same provider attempt, a longer trace: caps class, channels and provider fields unchanged.
+        var v2 = await store.ReplaceAsync(v1.Record with
+        {
+            Status = MessageStatus.Delivered,
+            UpdatedAt = T0.AddMinutes(1),
+            Attempts = [sent with { Status = AttemptStatus.Delivered }],
+            Trace = ["delivered"],
+        }, v1.ETag, None);
+
+        Assert.NotNull(v2);
+        var row = Assert.Single(await TimelineRowsAsync(contactId));
+        Assert.Equal(before.ETag, row.ETag);
+        Assert.Equal("sent", row.GetString("Status"));
+        // The current state is the record's (what the timeline API shows).
+        Assert.Equal("delivered", TableMessageStore.Summarize((await store.GetAsync(id, None))!.Record).Status);
+    }
+
+    [Fact]
+    public async Task ReplaceAsync_PreviousVersionUnknownToThisInstance_WritesTheRow()
+    {
+        var id = NewId();
+        var contactId = NewContactId();
+        var (v1, _) = await CreateStore().CreateAsync(Simple(id, contactId, T0, status: MessageStatus.Routed), None);
+        await TimelineTable.DeleteEntityAsync(contactId, TableMessageStore.TimelineRowKey(T0, id));
+
+        // Another instance that never read v1 cannot know the row is current: it writes (and so repairs a lost row).
+        await CreateStore().ReplaceAsync(v1.Record with { Status = MessageStatus.Delivered, UpdatedAt = T0.AddMinutes(1) }, v1.ETag, None);
+
+        var row = Assert.Single(await TimelineRowsAsync(contactId));
+        Assert.Equal("delivered", row.GetString("Status"));
+        Assert.Equal(id, row.GetString("MessageId"));
+    }
+
+    [Fact]
+    public async Task FindLastOutboundAsync_StaleLastChannelLandingLate_StillFindsTheMessageByItsReachedFlag()
+    {
+        var store = CreateStore();
+        var id = NewId();
+        var contactId = NewContactId();
+        var email = Attempt(1, Channel.Email, T0, "acs", "pm-email", AttemptStatus.Queued);
+        var sms = Attempt(0, Channel.Sms, T0.AddSeconds(1), "acs", "pm-sms", AttemptStatus.Queued);
+        var (v1, _) = await store.CreateAsync(Simple(id, contactId, T0, status: MessageStatus.Routed) with
+        {
+            Plan = [new PlannedStep(Channel.Sms, "a"), new PlannedStep(Channel.Email, "b")],
+        }, None);
+        var v2 = await store.ReplaceAsync(v1.Record with { Status = MessageStatus.Sent, Attempts = [email], UpdatedAt = T0.AddSeconds(2) }, v1.ETag, None);
+        await store.ReplaceAsync(v2!.Record with { Attempts = [email, sms], UpdatedAt = T0.AddSeconds(3) }, v2.ETag, None);
+
+        // The email writer's merge (LastChannel = email) lands after the newer one (parallel steps, unguarded merge).
+        await TimelineTable.UpsertEntityAsync(new TableEntity(contactId, TableMessageStore.TimelineRowKey(T0, id))
+        {
+            ["LastChannel"] = "email",
+            ["Reached_email"] = true,
+            ["UpdatedAt"] = T0.AddSeconds(2),
+        }, TableUpdateMode.Merge);
+
+        var row = Assert.Single(await TimelineRowsAsync(contactId));
+        Assert.Equal("email", row.GetString("LastChannel"));
+        Assert.True(row.GetBoolean("Reached_sms"));
+        Assert.Equal(id, (await store.FindLastOutboundAsync(contactId, Channel.Sms, None))?.Record.Id);
+        Assert.Null(await store.FindLastOutboundAsync(contactId, Channel.Email, None)); // verified: sms is the newest provider attempt
     }
 
     // ------------------------------------------------------------------ timeline rows
@@ -375,6 +449,23 @@ public sealed class TableMessageStoreTests(AzuriteFixture azurite)
         var row = Assert.Single(await TimelineRowsAsync(contactId));
         Assert.Equal(id, row.GetString("MessageId"));
         Assert.Equal("routed", row.GetString("Status"));
+    }
+
+    [Fact]
+    public async Task CreateAsync_RerunWithTheRowPresent_LeavesTheRowAsItIs()
+    {
+        var store = CreateStore();
+        var id = NewId();
+        var contactId = NewContactId();
+        await store.CreateAsync(Simple(id, contactId, T0, status: MessageStatus.Accepted), None);
+        var before = Assert.Single(await TimelineRowsAsync(contactId));
+
+        var (stored, created) = await CreateStore().CreateAsync(Simple(id, contactId, T0, status: MessageStatus.Accepted), None);
+
+        Assert.False(created);
+        Assert.Equal(id, stored.Record.Id);
+        var row = Assert.Single(await TimelineRowsAsync(contactId));
+        Assert.Equal(before.ETag, row.ETag);
     }
 
     // ------------------------------------------------------------------ provider ids
