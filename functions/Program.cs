@@ -1,3 +1,4 @@
+using Omni.Functions.Http;
 using Omni.Functions.Contacts;
 using Omni.Functions.Echo;
 using Omni.Functions.Health;
@@ -16,6 +17,11 @@ builder.AddOmniTelemetry();
 builder.Services.AddAzureConnections();
 builder.Services.AddOmniStores();
 builder.Services.AddProblemDetails();
+// Storage or Service Bus unreachable → 503 problem+json with Retry-After, never a 500 (functions/Http/DependencyUnavailableHandler.cs).
+builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
+// Every body the API reads or writes is source-generated (ApiJsonContext, CoreJsonContext): no reflection resolver, so a
+// type missing from the contexts fails loudly. ASP.NET Core appends its own problem-details context to this chain.
+builder.Services.ConfigureHttpJsonOptions(o => Omni.Functions.Http.ApiJson.UseSourceGeneration(o.SerializerOptions));
 // A query value that does not bind (e.g. ?pageSize=abc) is a 400 problem in every environment, never a developer 500.
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
@@ -43,6 +49,7 @@ app.MapOperationsApi();
 app.MapStatsApi();
 app.MapOpenApi("/api/openapi.json");
 app.MapServiceBusFunctions();
+app.MapBenchmarkBaseline();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>

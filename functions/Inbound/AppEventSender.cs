@@ -1,6 +1,10 @@
 using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Omni.Azure.ServiceBus;
 using Omni.Channels.Outbound;
 using Omni.Functions.Hosting;
+using Omni.Functions.Operations;
 using Omni.Hosting;
 
 namespace Omni.Functions.Inbound;
@@ -74,15 +78,65 @@ public sealed class AppEventSender(InboundSettings settings, WebhookOptions webh
 public sealed class AppEventDeliveryException(string? eventId, string reason)
     : Exception($"App event {eventId} not delivered: {reason}; Service Bus will redeliver.");
 
-/// <summary>SendAppEvent (queue <c>app-events</c>).</summary>
-public sealed class SendAppEventFunction(AppEventSender sender) : IServiceBusFunction
+/// <summary>
+/// SendAppEvent (queue <c>app-events</c>). The body must be an app event (<see cref="CheckContract"/>); one that is not
+/// is copied to the contract-violations queue (<see cref="ContractViolations"/>) and completed instead of being POSTed
+/// and retried. Without a Service Bus client (tests that construct it directly) such a body fails the invocation.
+/// </summary>
+public sealed class SendAppEventFunction(AppEventSender sender, ServiceBusClient? serviceBus = null, ILogger<SendAppEventFunction>? logger = null) : IServiceBusFunction
 {
     public const string Name = "SendAppEvent";
 
     public async Task<InvocationResult> RunAsync(ServiceBusTriggerMessage message, CancellationToken cancellationToken)
     {
+        try
+        {
+            CheckContract(message.Body.Span);
+        }
+        catch (QueueContractException e)
+        {
+            if (serviceBus is null)
+            {
+                throw new InvalidOperationException("SendAppEvent has no Service Bus client for the contract-violations queue.", e);
+            }
+            await ContractViolations.SendAsync(serviceBus, logger ?? (ILogger)NullLogger.Instance, Name, message, e.Message, cancellationToken);
+            return new InvocationResult();
+        }
         await sender.SendAsync(message.Body, message.MessageId, message.DeliveryCount, cancellationToken);
         return new InvocationResult();
+    }
+
+    /// <summary>
+    /// An app event (docs/inbound.md) as ProcessInbound queues it: a JSON object whose <c>id</c> is a non-empty string and
+    /// whose <c>kind</c> is a string. Anything else throws <see cref="QueueContractException"/>.
+    /// </summary>
+    public static void CheckContract(ReadOnlySpan<byte> body)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.ToArray());
+        }
+        catch (JsonException e)
+        {
+            throw new QueueContractException(ContractViolations.Describe("app event", e));
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new QueueContractException("The body is not a valid app event: a JSON object is required.");
+            }
+            if (!root.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetString()))
+            {
+                throw new QueueContractException("The body is not a valid app event: id is required, a non-empty string.");
+            }
+            if (!root.TryGetProperty("kind", out var kind) || kind.ValueKind != JsonValueKind.String)
+            {
+                throw new QueueContractException("The body is not a valid app event: kind is required, a string.");
+            }
+        }
     }
 }
 

@@ -151,13 +151,13 @@ public static class MessagesApi
         var replay = false;
         if (key is not null)
         {
-            var entry = await idempotency.ClaimAsync("messages", key, hash, JsonSerializer.Serialize(ids), now, cancellationToken);
+            var entry = await idempotency.ClaimAsync("messages", key, hash, JsonSerializer.Serialize(ids, JsonBody.Options), now, cancellationToken);
             if (!entry.Created)
             {
                 List<string>? previous = null;
                 try
                 {
-                    previous = entry.Result.StartsWith('[') ? JsonSerializer.Deserialize<List<string>>(entry.Result) : null;
+                    previous = entry.Result.StartsWith('[') ? JsonSerializer.Deserialize<List<string>>(entry.Result, JsonBody.Options) : null;
                 }
                 catch (JsonException)
                 {

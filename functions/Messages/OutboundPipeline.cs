@@ -26,9 +26,16 @@ public sealed class OutboundPipeline(
     TimeProvider clock,
     ILogger<OutboundPipeline> logger,
     IStatsRecorder stats,
-    IChannelHealthSource channelHealth)
+    IChannelHealthSource channelHealth,
+    Omni.Channels.Twilio.TwilioOptions? twilio = null)
 {
     private const int MaxConflictRetries = 8;
+
+    /// <summary>The <see cref="AttemptStatusChange.Source"/> of the history entries of an unconfirmed send (recorded, given up).</summary>
+    public const string UnconfirmedSource = "unconfirmed";
+
+    /// <summary>How long an unconfirmed send waits for the provider's status callback (<c>Twilio__ConfirmWindowSeconds</c>).</summary>
+    private readonly TimeSpan _confirmWindow = twilio?.ConfirmWindow ?? Omni.Channels.Twilio.TwilioOptions.DefaultConfirmWindow;
 
     private readonly IReadOnlyList<IChannelSender> _senders = [.. senders];
 
@@ -57,8 +64,22 @@ public sealed class OutboundPipeline(
 
     // ---------------------------------------------------------------- routing
 
-    /// <summary>RouteMessage: a request from the outbound queue (the API's, or an app's put there directly).</summary>
-    public async Task RouteAsync(ReadOnlyMemory<byte> body, string? queueMessageId, CancellationToken cancellationToken)
+    /// <summary>The Service Bus client the pipeline sends with (also the functions' copies to the contract-violations queue).</summary>
+    internal ServiceBusClient ServiceBus => serviceBus;
+
+    /// <summary>
+    /// RouteMessage: a request from the outbound queue (the API's, or an app's put there directly). The message id is the
+    /// body's <c>id</c>, else <paramref name="queueMessageId"/> (as is when it is a valid id, else <c>q-</c> + its hash).
+    /// A request that breaks the queue's contract — not JSON, unknown members, invalid fields (MessageRequestValidator),
+    /// or no usable id — is a contract violation: <paramref name="onContractViolation"/> gets the description (field and
+    /// rule, no values; it sends the copy to the contract-violations queue and throws if it cannot) <b>before</b> the
+    /// message is recorded as <c>rejected</c> with that reason (only when the id is usable), so a failed record is
+    /// retried and the repeated copy dropped by duplicate detection. A message already recorded as rejected is
+    /// validated again: still invalid → the violation again (a redelivery; its copy is a duplicate); valid now (a
+    /// replay after a fix) → accepted and routed.
+    /// </summary>
+    public async Task RouteAsync(ReadOnlyMemory<byte> body, string? queueMessageId, CancellationToken cancellationToken,
+        Func<string, CancellationToken, Task>? onContractViolation = null)
     {
         var now = clock.GetUtcNow();
         MessageRequest? request = null;
@@ -66,6 +87,7 @@ public sealed class OutboundPipeline(
         try
         {
             request = JsonSerializer.Deserialize<MessageRequest>(body.Span, MessageJson.Strict);
+            parseError = request is null ? "The body is not a valid message: a JSON object is required, not null." : null;
         }
         catch (JsonException e)
         {
@@ -73,23 +95,41 @@ public sealed class OutboundPipeline(
         }
 
         var id = request?.Id ?? IdFromQueueMessageId(queueMessageId);
-        if (id is null)
+        if (id is null || !MessageRequestValidator.IsValidId(id))
         {
-            logger.LogError("Outbound message without a usable id dropped (queue MessageId {QueueMessageId}).", queueMessageId);
+            // No id a record could be kept under: only the copy tells.
+            var violation = parseError ?? (id is null
+                ? "The message has no id: give id in the body or a Service Bus MessageId."
+                : $"Invalid message: id: 1–{MessageRequestValidator.MaxIdLength} characters of A-Z, a-z, 0-9, '_', '.', '-'.");
+            logger.LogError("Outbound message without a usable id is a contract violation (queue MessageId {QueueMessageId}).", queueMessageId);
+            if (onContractViolation is not null)
+            {
+                await onContractViolation(violation, cancellationToken);
+            }
             return;
+        }
+
+        string? Violation()
+        {
+            if (parseError is not null)
+            {
+                return parseError;
+            }
+            var errors = new ValidationErrors();
+            request = request! with { Id = id };
+            MessageRequestValidator.Validate(request, errors, requireId: true);
+            return errors.IsValid ? null : "Invalid message: " + string.Join("; ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
         }
 
         var stored = await messages.GetAsync(id, cancellationToken);
         if (stored is null)
         {
-            // The queue path: validate and record it now; an invalid message is recorded as rejected, never retried.
-            var errors = new ValidationErrors();
-            if (request is not null)
+            // The queue path: validate and record it now; an invalid message is a contract violation, recorded as rejected, never retried.
+            var reason = Violation();
+            if (reason is not null && onContractViolation is not null)
             {
-                request = request with { Id = id };
-                MessageRequestValidator.Validate(request, errors, requireId: true);
+                await onContractViolation(Operations.ContractViolations.WithoutValues(reason), cancellationToken);
             }
-            var reason = parseError ?? (errors.IsValid ? null : "Invalid message: " + string.Join("; ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
             var record = new MessageRecord
             {
                 Id = id,
@@ -104,9 +144,38 @@ public sealed class OutboundPipeline(
             (stored, _) = await messages.CreateAsync(record, cancellationToken);
             if (reason is not null)
             {
-                logger.LogWarning("Outbound message {MessageId} rejected: invalid ({Fields}).", id, string.Join(",", errors.ToDictionary().Keys));
+                logger.LogWarning("Outbound message {MessageId} rejected: it violates the queue's contract.", id);
                 return;
             }
+        }
+        else if (stored.Record.Status == MessageStatus.Rejected)
+        {
+            if (Violation() is { } reason)
+            {
+                if (onContractViolation is not null)
+                {
+                    await onContractViolation(Operations.ContractViolations.WithoutValues(reason), cancellationToken);
+                }
+                return;
+            }
+            var accepted = request!;
+            var updated = await UpdateAsync(id, current => current.Status == MessageStatus.Rejected
+                ? current with
+                {
+                    ContactId = accepted.ContactId,
+                    Request = accepted,
+                    Status = MessageStatus.Accepted,
+                    Reason = null,
+                    UpdatedAt = now,
+                    Trace = [.. current.Trace, "Accepted from the outbound queue (valid now; a replay of the rejected message)."],
+                }
+                : null, cancellationToken);
+            if (updated is null)
+            {
+                return;
+            }
+            logger.LogInformation("Outbound message {MessageId}, rejected before, accepted on a valid redelivery.", id);
+            stored = updated;
         }
 
         switch (stored.Record.Status)
@@ -137,14 +206,15 @@ public sealed class OutboundPipeline(
         var extraTrace = new List<string>();
         if (record.ContactId is { } contactId)
         {
-            var found = await contacts.GetAsync(contactId, cancellationToken);
+            // One partition query: the profile and its consent rows together.
+            var found = await contacts.GetWithConsentAsync(contactId, cancellationToken);
             if (found is null)
             {
                 await FinishAsync(stored, MessageStatus.Undeliverable, $"Contact {contactId} does not exist.", cancellationToken);
                 return;
             }
-            contact = found.Contact;
-            ledger = new ConsentLedger(await contacts.GetConsentHistoryAsync(contactId, cancellationToken) ?? []);
+            contact = found.Stored.Contact;
+            ledger = new ConsentLedger(found.Consent);
         }
         else
         {
@@ -203,7 +273,7 @@ public sealed class OutboundPipeline(
                         Trace = [.. current.Trace, .. trace],
                         UpdatedAt = now,
                     }
-                    : null, cancellationToken);
+                    : null, cancellationToken, known: stored);
                 if (updated is not null)
                 {
                     await stats.RecordAsync(StatEvents.Routing(record.Id, decision, now), cancellationToken);
@@ -216,7 +286,7 @@ public sealed class OutboundPipeline(
                 var until = decision.DeferUntil!.Value;
                 var deferred = await UpdateAsync(record.Id, current => current.Status is MessageStatus.Accepted or MessageStatus.Deferred
                     ? current with { Status = MessageStatus.Deferred, DeferUntil = until, Trace = [.. current.Trace, .. trace], UpdatedAt = now }
-                    : null, cancellationToken);
+                    : null, cancellationToken, known: stored);
                 if (deferred is not null)
                 {
                     await stats.RecordAsync(StatEvents.Routing(record.Id, decision, now), cancellationToken);
@@ -234,7 +304,7 @@ public sealed class OutboundPipeline(
                 };
                 await UpdateAsync(record.Id, current => current.Status is MessageStatus.Accepted or MessageStatus.Deferred
                     ? current with { Status = status, Reason = trace[^1], Trace = [.. current.Trace, .. trace], UpdatedAt = now }
-                    : null, cancellationToken);
+                    : null, cancellationToken, known: stored);
                 await stats.RecordAsync(StatEvents.Routing(record.Id, decision, now), cancellationToken);
                 logger.LogInformation("Message {MessageId} not sent: {Status}.", record.Id, status.Name());
                 return;
@@ -295,7 +365,14 @@ public sealed class OutboundPipeline(
 
     /// <summary>
     /// Send*: one step of the plan. A step that already has an outcome is not sent again; a step left pending by a crash
-    /// is sent again with the same idempotency key (providers that de-duplicate drop it).
+    /// is sent again with the same idempotency key (providers that de-duplicate drop it). A send whose outcome is
+    /// <b>unconfirmed</b> (a try <see cref="Omni.Channels.Outbound.ProviderTryOutcomes.Unconfirmed"/>: ambiguous at a
+    /// provider without de-duplication, Twilio) is never sent again, on any provider: the attempt stays pending (history
+    /// source <see cref="UnconfirmedSource"/>), a copy of the step command (MessageId <c>{id}:{step}:confirm</c>) is
+    /// scheduled for the end of the confirmation window, and the provider's status callback — found by its provider id
+    /// or by the Omni message/step hints of the callback URL — confirms it meanwhile (<see cref="ApplyReportAsync"/>).
+    /// When that copy (or any redelivery after the window) finds the attempt still pending, the step fails with "did not
+    /// confirm the send within …" and the plan falls back.
     /// </summary>
     public async Task SendStepAsync(SendStepCommand command, int deliveryCount, CancellationToken cancellationToken)
     {
@@ -313,6 +390,13 @@ public sealed class OutboundPipeline(
             return; // a redelivery of a step that has its outcome
         }
         var planned = record.Plan[command.Step];
+
+        if (existing is not null && UnconfirmedSince(existing) is { } since)
+        {
+            // The provider may have this step already and cannot recognise a repeat: ask it to confirm, never resend.
+            await ConfirmOrGiveUpAsync(record, command.Step, planned, since, now, cancellationToken);
+            return;
+        }
 
         if (record.Request.ExpiresAt is { } expiresAt && expiresAt <= now)
         {
@@ -335,12 +419,13 @@ public sealed class OutboundPipeline(
         {
             var claimed = await UpdateAsync(record.Id, current => current.AttemptFor(command.Step) is null
                 ? WithAttempt(current, command.Step, planned.Channel, now, a => a, $"Step {command.Step} ({planned.Channel.Name()}): sending.")
-                : null, cancellationToken);
+                : null, cancellationToken, known: stored);
             if (claimed is null)
             {
                 return; // another delivery claimed it
             }
             record = claimed.Record;
+            stored = claimed;
         }
         else
         {
@@ -363,18 +448,24 @@ public sealed class OutboundPipeline(
                 record.Request.CorrelationId, record.Request.Tags ?? []), cancellationToken);
         }
 
+        if (result.Outcome != SendOutcome.Accepted && result.Tries.Any(t => t.Outcome == Omni.Channels.Outbound.ProviderTryOutcomes.Unconfirmed))
+        {
+            await RecordUnconfirmedAsync(record, command.Step, planned, result, now, cancellationToken);
+            return;
+        }
+
         var lastChance = deliveryCount >= settings.MaxDeliveryCount;
         if (result.Outcome == SendOutcome.Transient && !lastChance)
         {
             await UpdateAsync(record.Id, current => current.AttemptFor(command.Step) is { Status: AttemptStatus.Pending }
                 ? WithAttempt(current, command.Step, planned.Channel, now, a => a with { Tries = [.. a.Tries, .. result.Tries], Error = result.Error, Provider = result.Provider }, null)
-                : null, cancellationToken);
+                : null, cancellationToken, known: stored);
             throw new TransientSendException(record.Id, command.Step, result.Provider, deliveryCount);
         }
 
         if (result.Outcome == SendOutcome.Accepted)
         {
-            await OnAcceptedAsync(record, command.Step, planned, result, now, cancellationToken);
+            await OnAcceptedAsync(record, command.Step, planned, result, now, cancellationToken, known: stored);
             return;
         }
 
@@ -390,7 +481,7 @@ public sealed class OutboundPipeline(
                 Tries = [.. a.Tries, .. result.Tries],
                 History = [.. a.History, new AttemptStatusChange(AttemptStatus.Failed, now, "send", error)],
             }, $"Step {command.Step} ({planned.Channel.Name()}): failed at {result.Provider}: {error}")
-            : null, cancellationToken);
+            : null, cancellationToken, known: stored);
         if (failed is not null)
         {
             logger.LogInformation("Step {Step} of message {MessageId} failed permanently at {Provider}.", command.Step, record.Id, result.Provider);
@@ -399,7 +490,7 @@ public sealed class OutboundPipeline(
         }
     }
 
-    private async Task OnAcceptedAsync(MessageRecord record, int step, PlannedStep planned, SendResult result, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task OnAcceptedAsync(MessageRecord record, int step, PlannedStep planned, SendResult result, DateTimeOffset now, CancellationToken cancellationToken, StoredMessage? known = null)
     {
         if (result.ProviderMessageId is { Length: > 0 } providerId)
         {
@@ -440,7 +531,7 @@ public sealed class OutboundPipeline(
                     EscalateAt = escalateAt,
                     Tries = [.. a.Tries, .. result.Tries],
                 }, line)
-                : null, cancellationToken);
+                : null, cancellationToken, known: known);
         logger.LogInformation("Step {Step} of message {MessageId} accepted by {Provider}.", step, record.Id, result.Provider);
         if (updated is not null)
         {
@@ -448,13 +539,111 @@ public sealed class OutboundPipeline(
         }
         if (updated is not null && escalateAt is { } due)
         {
-            var check = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new EscalationCheck(record.Id, step), MessageJson.Options)))
+            await ScheduleEscalationAsync(record, step, due, cancellationToken);
+        }
+    }
+
+    private Task ScheduleEscalationAsync(MessageRecord record, int step, DateTimeOffset due, CancellationToken cancellationToken)
+    {
+        var check = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new EscalationCheck(record.Id, step), MessageJson.Options)))
+        {
+            MessageId = OmniQueues.EscalationMessageId(record.Id, step),
+            ContentType = "application/json",
+            CorrelationId = record.Request.CorrelationId,
+        };
+        return serviceBus.CreateSender(OmniQueues.Escalations).ScheduleMessageAsync(check, due, cancellationToken);
+    }
+
+    /// <summary>When the escalate strategy gives step <paramref name="step"/> a deadline, counted from <paramref name="now"/>.</summary>
+    private static DateTimeOffset? EscalationDue(MessageRecord record, int step, DateTimeOffset now) =>
+        step < record.Plan.Count && record.Plan[step].EscalateAfter is { } after && step + 1 < record.Plan.Count
+            && MessageRequestValidator.StrategyOf(record.Request) == RoutingStrategy.Escalate
+            ? now + after
+            : null;
+
+    // ---------------------------------------------------------------- unconfirmed sends
+
+    /// <summary>When the attempt's send was recorded as unconfirmed, while it is still pending (unconfirmed); else null.</summary>
+    private static DateTimeOffset? UnconfirmedSince(MessageAttempt attempt) =>
+        attempt.Status == AttemptStatus.Pending && attempt.History.LastOrDefault(h => h.Source == UnconfirmedSource) is { } entry ? entry.At : null;
+
+    /// <summary>True when the attempt failed because its unconfirmed send was given up (not because a provider said so).</summary>
+    private static bool WasGivenUp(MessageAttempt attempt) =>
+        attempt.History.Any(h => h.Source == UnconfirmedSource && h.Status == AttemptStatus.Failed);
+
+    private static string Window(TimeSpan window) => window.TotalSeconds % 60 == 0 && window >= TimeSpan.FromMinutes(1)
+        ? Inv($"{window.TotalMinutes:0} min")
+        : Inv($"{window.TotalSeconds:0.###} s");
+
+    /// <summary>The provider may have the message (its answer was lost) and cannot de-duplicate: record it, wait for its callback.</summary>
+    private async Task RecordUnconfirmedAsync(MessageRecord record, int step, PlannedStep planned, SendResult result, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var due = now + _confirmWindow;
+        var provider = result.Tries.Last(t => t.Outcome == Omni.Channels.Outbound.ProviderTryOutcomes.Unconfirmed).Provider;
+        var note = $"{provider} may have it ({result.Error}); not sent again, waiting for its status callback until {Stamp(due)}";
+        var line = $"Step {step} ({planned.Channel.Name()}): unconfirmed: {note}.";
+        var updated = await UpdateAsync(record.Id, current => current.AttemptFor(step) switch
+        {
+            { Status: AttemptStatus.Pending } a when UnconfirmedSince(a) is null => WithAttempt(current, step, planned.Channel, now, x => x with
             {
-                MessageId = OmniQueues.EscalationMessageId(record.Id, step),
-                ContentType = "application/json",
-                CorrelationId = record.Request.CorrelationId,
-            };
-            await serviceBus.CreateSender(OmniQueues.Escalations).ScheduleMessageAsync(check, due, cancellationToken);
+                Provider = provider,
+                Error = result.Error,
+                Tries = [.. x.Tries, .. result.Tries],
+                History = [.. x.History, new AttemptStatusChange(AttemptStatus.Pending, now, UnconfirmedSource, note)],
+            }, line),
+            // The status callback overtook the lost answer: keep its status, add the tries.
+            { Status: not AttemptStatus.Pending } => WithAttempt(current, step, planned.Channel, now, x => x with { Tries = [.. x.Tries, .. result.Tries] }, null),
+            _ => null,
+        }, cancellationToken);
+        if (updated?.Record.AttemptFor(step) is { Status: AttemptStatus.Pending })
+        {
+            logger.LogWarning("Step {Step} of message {MessageId}: {Provider}'s outcome is unknown; not resending, waiting for its status callback until {Due:O}.",
+                step, record.Id, provider, due);
+            await ScheduleConfirmationAsync(record, step, due, cancellationToken);
+        }
+    }
+
+    /// <summary>A copy of the step command at <paramref name="due"/>, MessageId <c>{id}:{step}:confirm</c> (duplicate detection drops repeats).</summary>
+    private Task ScheduleConfirmationAsync(MessageRecord record, int step, DateTimeOffset due, CancellationToken cancellationToken)
+    {
+        var queue = OmniQueues.SendQueueFor(record.Plan[step].Channel)
+            ?? throw new InvalidOperationException($"No send function for channel {record.Plan[step].Channel.Name()}.");
+        var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new SendStepCommand(record.Id, step), MessageJson.Options)))
+        {
+            MessageId = OmniQueues.StepMessageId(record.Id, step) + ":confirm",
+            ContentType = "application/json",
+            CorrelationId = record.Request.CorrelationId,
+        };
+        return serviceBus.CreateSender(queue).ScheduleMessageAsync(message, due, cancellationToken);
+    }
+
+    /// <summary>A step command for an unconfirmed attempt: before the window's end, (re)schedule the check; after it, give the step up.</summary>
+    private async Task ConfirmOrGiveUpAsync(MessageRecord record, int step, PlannedStep planned, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var due = since + _confirmWindow;
+        if (due > now.AddSeconds(1))
+        {
+            logger.LogInformation("Step {Step} of message {MessageId} is unconfirmed until {Due:O}; not sending it again.", step, record.Id, due);
+            await ScheduleConfirmationAsync(record, step, due, cancellationToken);
+            return;
+        }
+        var failed = await UpdateAsync(record.Id, current => current.AttemptFor(step) is { } a && UnconfirmedSince(a) is not null
+            ? WithAttempt(current, step, planned.Channel, now, x =>
+            {
+                var error = $"{x.Provider ?? "the provider"} did not confirm the send within {Window(_confirmWindow)} (its answer was lost: {x.Error}); not sent again, to avoid a double send";
+                return x with
+                {
+                    Status = AttemptStatus.Failed,
+                    Error = error,
+                    History = [.. x.History, new AttemptStatusChange(AttemptStatus.Failed, now, UnconfirmedSource, error)],
+                };
+            }, $"Step {step} ({planned.Channel.Name()}): failed: {a.Provider ?? "the provider"} did not confirm the send within {Window(_confirmWindow)}.")
+            : null, cancellationToken);
+        if (failed is not null)
+        {
+            logger.LogWarning("Step {Step} of message {MessageId}: {Provider} did not confirm the send in time; the step failed.", step, record.Id, failed.Record.AttemptFor(step)?.Provider);
+            await stats.RecordAsync(StatEvents.Failed(failed.Record, step, now), cancellationToken);
+            await FallBackAsync(record.Id, step, cancellationToken);
         }
     }
 
@@ -555,6 +744,12 @@ public sealed class OutboundPipeline(
     /// <summary>
     /// ProcessInbound, delivery and engagement reports: move the attempt forward through the status machine (a late or
     /// repeated report changes nothing) and fall back when it failed. False when the provider id is not (yet) known.
+    /// A provider id that is not indexed but comes with the Omni message/step hints of a signed callback URL
+    /// (<see cref="InboundEvent.OmniMessageId"/>, <see cref="InboundEvent.OmniStep"/>) resolves to that step when its
+    /// attempt is this provider's (or has no provider id yet), and is indexed. A report that confirms an unconfirmed
+    /// send moves it on like an accepted send (cost, escalation deadline); one that comes after the send was given up
+    /// still moves the attempt (the send happened), but a message already ended as undeliverable stays so (a final
+    /// status never goes back): the late confirmation is recorded on the attempt and in the trace.
     /// </summary>
     public async Task<bool> ApplyReportAsync(InboundEvent report, CancellationToken cancellationToken)
     {
@@ -563,29 +758,69 @@ public sealed class OutboundPipeline(
             return true;
         }
         var target = await messages.FindByProviderMessageAsync(report.Provider, report.ProviderMessageId, cancellationToken);
+        var byHints = false;
         if (target is null)
         {
-            return false;
+            target = await ResolveByHintsAsync(report, cancellationToken);
+            if (target is null)
+            {
+                return false;
+            }
+            byHints = true;
         }
         var now = clock.GetUtcNow();
         var moved = false;
+        var confirmed = false;
         var updated = await UpdateAsync(target.MessageId, current =>
         {
             var attempt = current.AttemptFor(target.Step);
-            if (attempt is null || !AttemptStatusMachine.CanMove(attempt.Status, status))
+            if (attempt is null)
+            {
+                return null;
+            }
+            var terminal = AttemptStatusMachine.IsTerminal(status);
+            // An unconfirmed send, or a pending one the callback's hints found (its answer not recorded yet, or lost in a crash).
+            var confirming = !terminal && attempt.Status == AttemptStatus.Pending && (UnconfirmedSince(attempt) is not null || byHints);
+            var late = !terminal && attempt.Status == AttemptStatus.Failed && WasGivenUp(attempt);
+            if (!late && !AttemptStatusMachine.CanMove(attempt.Status, status))
             {
                 return null;
             }
             moved = true;
-            var detail = report.Kind == InboundEventKind.Engagement ? $"engagement: {report.Engagement}" : report.Error;
-            return Summarise(WithAttempt(current, target.Step, attempt.Channel, now, a => a with
+            confirmed = confirming || late;
+            var keepFinal = current.Status.IsFinal() && WasGivenUp(attempt);
+            var detail = report.Kind == InboundEventKind.Engagement ? $"engagement: {report.Engagement}"
+                : late ? $"late: {report.Provider} confirmed the send after it was given up" : report.Error;
+            var escalateAt = confirming ? EscalationDue(current, target.Step, now) : null;
+            var line = late
+                ? $"Step {target.Step} ({attempt.Channel.Name()}): {report.Provider} reports {status.Name()} after the send was given up: it was sent after all" +
+                    (keepFinal ? $"; the message stays {current.Status.Name()}." : ".")
+                : $"Step {target.Step} ({attempt.Channel.Name()}): {report.Provider} reports {status.Name()}{(report.Error is null ? "" : ": " + report.Error)}" +
+                    (confirming ? $" (confirms the unconfirmed send{(escalateAt is { } at ? $"; escalates at {Stamp(at)} unless delivered" : "")})." : ".");
+            var changed = WithAttempt(current, target.Step, attempt.Channel, now, a => a with
             {
                 Status = status,
-                Error = status is AttemptStatus.Failed or AttemptStatus.Expired ? report.Error ?? a.Error : a.Error,
+                // The reporting provider has it (a report may overtake the recording of the send's answer; stats count by provider).
+                Provider = a.Provider ?? report.Provider,
+                ProviderMessageId = byHints || confirmed ? a.ProviderMessageId ?? report.ProviderMessageId : a.ProviderMessageId,
+                Error = terminal ? report.Error ?? a.Error : confirming || late ? null : a.Error,
+                Cost = confirming || late ? a.Cost ?? settings.UnitCost(a.Channel) * (a.Segments ?? 1) : a.Cost,
+                Currency = confirming || late ? a.Currency ?? settings.Currency : a.Currency,
+                EscalateAt = escalateAt ?? a.EscalateAt,
                 History = [.. a.History, new AttemptStatusChange(status, report.OccurredAt == default ? now : report.OccurredAt, "report", detail)],
-            }, $"Step {target.Step} ({attempt.Channel.Name()}): {report.Provider} reports {status.Name()}{(report.Error is null ? "" : ": " + report.Error)}."), now);
+            }, line);
+            return keepFinal ? changed : Summarise(changed, now);
         }, cancellationToken);
         await stats.RecordAsync(StatEvents.Report(target.MessageId, target.Step, report, moved ? updated?.Record : null, now), cancellationToken);
+        if (confirmed && updated is not null)
+        {
+            logger.LogInformation("Step {Step} of message {MessageId}: {Provider} confirmed the unconfirmed send.", target.Step, target.MessageId, report.Provider);
+            await stats.RecordAsync(StatEvents.Sent(updated.Record, target.Step, now), cancellationToken);
+            if (updated.Record.AttemptFor(target.Step) is { EscalateAt: { } due, Escalated: false } && due > now)
+            {
+                await ScheduleEscalationAsync(updated.Record, target.Step, due, cancellationToken);
+            }
+        }
         if (moved && updated is not null && status is AttemptStatus.Failed or AttemptStatus.Expired)
         {
             await FallBackAsync(target.MessageId, target.Step, cancellationToken);
@@ -593,11 +828,48 @@ public sealed class OutboundPipeline(
         return true;
     }
 
+    /// <summary>
+    /// A report whose provider id is not indexed, with Omni's message/step hints: the step's attempt when it is this
+    /// provider's (or untold) and has no other provider id — then the id is indexed. Null otherwise.
+    /// </summary>
+    private async Task<ProviderMessageRef?> ResolveByHintsAsync(InboundEvent report, CancellationToken cancellationToken)
+    {
+        if (report.OmniMessageId is not { } messageId || report.OmniStep is not { } step || report.ProviderMessageId is not { } providerId)
+        {
+            return null;
+        }
+        var stored = await messages.GetAsync(messageId, cancellationToken);
+        var attempt = stored?.Record.AttemptFor(step);
+        var ours = attempt is not null
+            && (attempt.ProviderMessageId is null || attempt.ProviderMessageId == providerId)
+            && (attempt.Provider is null || attempt.Provider == report.Provider || attempt.Tries.Any(t => t.Provider == report.Provider));
+        if (!ours)
+        {
+            logger.LogWarning("Report {EventId} names message {MessageId} step {Step}, whose attempt is not this {Provider} send; not applied.",
+                report.Id, messageId, step, report.Provider);
+            return null;
+        }
+        await messages.IndexProviderMessageAsync(report.Provider, providerId, messageId, step, cancellationToken);
+        logger.LogInformation("Report {EventId}: {Provider} id indexed from the callback's hints (message {MessageId} step {Step}).", report.Id, report.Provider, messageId, step);
+        return new ProviderMessageRef(messageId, step);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /// <summary>Re-reads and re-applies <paramref name="change"/> until the ETag holds; null when the change says "nothing to do".</summary>
-    public async Task<StoredMessage?> UpdateAsync(string messageId, Func<MessageRecord, MessageRecord?> change, CancellationToken cancellationToken)
+    public async Task<StoredMessage?> UpdateAsync(string messageId, Func<MessageRecord, MessageRecord?> change, CancellationToken cancellationToken, StoredMessage? known = null)
     {
+        // A version this invocation just read or wrote is tried first, with its ETag: no read before the write
+        // (docs/performance.md, storage cost). If it is stale the write fails with 412 and the loop reads the current
+        // one; if the change does not apply to it, the current version decides (it may differ).
+        if (known is not null && known.Record.Id == messageId && change(known.Record) is { } first)
+        {
+            var written = await messages.ReplaceAsync(first, known.ETag, cancellationToken);
+            if (written is not null)
+            {
+                return written;
+            }
+        }
         for (var i = 0; i < MaxConflictRetries; i++)
         {
             var stored = await messages.GetAsync(messageId, cancellationToken);
@@ -624,7 +896,7 @@ public sealed class OutboundPipeline(
         var now = clock.GetUtcNow();
         await UpdateAsync(stored.Record.Id, current => current.Status is MessageStatus.Accepted or MessageStatus.Deferred
             ? current with { Status = status, Reason = reason, Trace = [.. current.Trace, reason], UpdatedAt = now }
-            : null, cancellationToken);
+            : null, cancellationToken, known: stored);
         logger.LogInformation("Message {MessageId} not sent: {Status}.", stored.Record.Id, status.Name());
     }
 

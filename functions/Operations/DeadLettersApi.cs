@@ -26,14 +26,21 @@ public static class DeadLettersApi
     public const int DefaultListSize = 20;
 
     /// <summary>
-    /// Every queue of infra/queues.json: <see cref="OmniQueues"/>, the Echo self-test queues and app-events.
-    /// Only these may be named; anything else is 400.
+    /// Every queue of infra/queues.json: <see cref="OmniQueues"/>, the Echo self-test queues, app-events and
+    /// <see cref="ContractViolations.Queue"/>. Only these may be named; anything else is 400.
     /// </summary>
     public static readonly IReadOnlyList<string> Queues =
     [
         "echo", "echo-replies", OmniQueues.Outbound, OmniQueues.SendSms, OmniQueues.SendEmail, OmniQueues.SendWhatsApp,
-        OmniQueues.SendWebhook, OmniQueues.Escalations, OmniQueues.Inbound, "app-events",
+        OmniQueues.SendWebhook, OmniQueues.Escalations, OmniQueues.Inbound, "app-events", ContractViolations.Queue,
     ];
+
+    /// <summary>
+    /// Where the API reads a queue's dead letters: <c>{queue}/$DeadLetterQueue</c>, except for
+    /// <see cref="ContractViolations.Queue"/>, whose messages are all dead letters (Omni's own), read from the queue itself.
+    /// </summary>
+    public static ServiceBusSubQueue SubQueueOf(string queue) =>
+        queue == ContractViolations.Queue ? ServiceBusSubQueue.None : ServiceBusSubQueue.DeadLetter;
 
     /// <summary>Application property a replayed copy carries: the dead letter's MessageId.</summary>
     public const string ReplayOfProperty = "ReplayOf";
@@ -61,12 +68,14 @@ public static class DeadLettersApi
         string? ContentType,
         string? CorrelationId,
         string? Subject,
+        string? SourceQueue,
+        string? Function,
         int BodyBytes,
         System.Text.Json.Nodes.JsonNode? Body);
 
     public sealed record DeadLetterList(string Queue, int Max, bool More, IReadOnlyList<DeadLetterView> Messages);
 
-    public sealed record DeadLetterActionResult(string Queue, string MessageId, string Action, string? ReplayMessageId);
+    public sealed record DeadLetterActionResult(string Queue, string MessageId, string Action, string? ReplayMessageId, string? ReplayQueue = null);
 
     internal static async Task<IResult> CountAsync(ServiceBusClient serviceBus, CancellationToken cancellationToken)
     {
@@ -74,7 +83,7 @@ public static class DeadLettersApi
         {
             try
             {
-                var receiver = serviceBus.CreateReceiver(queue, ServiceBusSubQueue.DeadLetter);
+                var receiver = serviceBus.CreateReceiver(queue, SubQueueOf(queue));
                 var locked = await PeekLockUpToAsync(receiver, ScanCap, stopAt: null, cancellationToken);
                 var count = locked.Count;
                 await UnlockAllAsync(receiver, locked);
@@ -101,7 +110,7 @@ public static class DeadLettersApi
             return Problems.BadRequest($"max must be a whole number from 1 to {ScanCap}.");
         }
 
-        var receiver = serviceBus.CreateReceiver(name, ServiceBusSubQueue.DeadLetter);
+        var receiver = serviceBus.CreateReceiver(name, SubQueueOf(name));
         List<ServiceBusReceivedMessage> locked = [];
         try
         {
@@ -138,7 +147,7 @@ public static class DeadLettersApi
         }
 
         var logger = loggers.CreateLogger("Omni.Operations.DeadLetters");
-        var receiver = serviceBus.CreateReceiver(name, ServiceBusSubQueue.DeadLetter);
+        var receiver = serviceBus.CreateReceiver(name, SubQueueOf(name));
         List<ServiceBusReceivedMessage> locked = [];
         try
         {
@@ -150,10 +159,21 @@ public static class DeadLettersApi
             }
 
             string? replayId = null;
+            var replayQueue = name;
+            if (replay && name == ContractViolations.Queue)
+            {
+                // Omni's own dead letters go back to the queue they were taken from.
+                var source = target.ApplicationProperties.GetValueOrDefault(ContractViolations.SourceProperty) as string;
+                if (Canonical(source ?? "") is not { } original || original == ContractViolations.Queue)
+                {
+                    return Problems.Conflict($"The message does not name the queue it came from ({ContractViolations.SourceProperty}); discard it.");
+                }
+                replayQueue = original;
+            }
             if (replay)
             {
                 replayId = $"{messageId}:replay:{time.GetUtcNow().ToUnixTimeSeconds()}";
-                await serviceBus.CreateSender(name).SendMessageAsync(ReplayCopy(target, replayId), cancellationToken);
+                await serviceBus.CreateSender(replayQueue).SendMessageAsync(ReplayCopy(target, replayId), cancellationToken);
             }
 
             try
@@ -169,10 +189,10 @@ public static class DeadLettersApi
             }
             locked.Remove(target);
             logger.LogInformation(replay
-                    ? "Dead letter {MessageId} on {Queue} replayed as {ReplayId}."
-                    : "Dead letter {MessageId} on {Queue} discarded.{ReplayId}",
-                messageId, name, replayId ?? "");
-            return TypedResults.Ok(new DeadLetterActionResult(name, messageId, replay ? "replayed" : "discarded", replayId));
+                    ? "Dead letter {MessageId} on {Queue} replayed as {ReplayId} to {ReplayQueue}."
+                    : "Dead letter {MessageId} on {Queue} discarded.{ReplayId}{ReplayQueue}",
+                messageId, name, replayId ?? "", replay ? replayQueue : "");
+            return TypedResults.Ok(new DeadLetterActionResult(name, messageId, replay ? "replayed" : "discarded", replayId, replay ? replayQueue : null));
         }
         catch (RequestFailedException e)
         {
@@ -186,7 +206,8 @@ public static class DeadLettersApi
 
     /// <summary>
     /// The copy sent back to the queue: same body, content type, correlation id, subject and application properties
-    /// (without the dead-lettering's reason and description), a new MessageId <c>{id}:replay:{unix seconds}</c> —
+    /// (without the dead-lettering's reason and description and the other properties <see cref="ContractViolations"/>
+    /// adds), a new MessageId <c>{id}:replay:{unix seconds}</c> —
     /// duplicate detection would drop the original id inside its window, and the same second's second click is
     /// dropped as a duplicate — and <c>ReplayOf</c> = the original id.
     /// </summary>
@@ -204,7 +225,7 @@ public static class DeadLettersApi
         };
         foreach (var (key, value) in original.ApplicationProperties)
         {
-            if (key is ServiceBusReceivedMessage.DeadLetterReasonProperty or ServiceBusReceivedMessage.DeadLetterErrorDescriptionProperty or ReplayOfProperty)
+            if (key is ReplayOfProperty || ContractViolations.AddedProperties.Contains(key))
             {
                 continue;
             }
@@ -217,6 +238,8 @@ public static class DeadLettersApi
     internal static DeadLetterView View(ServiceBusReceivedMessage m) => new(
         m.MessageId, m.SequenceNumber, m.EnqueuedTime, m.DeliveryCount, m.DeadLetterReason,
         m.DeadLetterErrorDescription, m.ContentType, m.CorrelationId, m.Subject,
+        m.ApplicationProperties.GetValueOrDefault(ContractViolations.SourceProperty) as string,
+        m.ApplicationProperties.GetValueOrDefault(ContractViolations.FunctionProperty) as string,
         m.Body.ToMemory().Length, DeadLetterBodyMask.Mask(m.Body.ToMemory().Span));
 
     /// <summary>Peek-locks until <paramref name="limit"/> messages, an empty answer, or one matching <paramref name="stopAt"/>.</summary>

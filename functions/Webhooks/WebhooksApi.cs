@@ -28,6 +28,9 @@ public static class WebhooksApi
 
     private const string LoggerName = "Omni.Functions.Webhooks";
 
+    /// <summary>The answer to an Event Grid subscription validation: <c>{"validationResponse": "…"}</c>.</summary>
+    public sealed record AcsValidationResponse(string? ValidationResponse);
+
     public static void MapWebhooks(this WebApplication app)
     {
         // Not part of the public API document: providers call these, not apps.
@@ -57,7 +60,7 @@ public static class WebhooksApi
         if (result.Outcome == InboundOutcome.SubscriptionValidation)
         {
             logger.LogInformation("AcsEvents: Event Grid subscription validated");
-            return TypedResults.Ok(new { validationResponse = result.ValidationCode });
+            return TypedResults.Ok(new AcsValidationResponse(result.ValidationCode));
         }
         return await AnswerAsync("AcsEvents", result, serviceBus, logger, () => TypedResults.Ok(), cancellationToken);
     }
@@ -123,7 +126,7 @@ public static class WebhooksApi
         }
         var result = parameters is null
             ? InboundParseResult.Malformed("The body is not a JSON object.")
-            : TwilioWebhook.Parse(parameters, time.GetUtcNow());
+            : TwilioWebhook.Parse(parameters, time.GetUtcNow(), SignedQuery(context.Request, configuration));
         // Twilio reads the answer as TwiML: an empty <Response/> says "no reply".
         return await AnswerAsync("TwilioWebhook", result, serviceBus, logger, () => Results.Text("<Response/>", "text/xml", Encoding.UTF8), cancellationToken);
     }
@@ -218,6 +221,20 @@ public static class WebhooksApi
         return urls;
 
         static string? First(string header) => header.Split(',')[0].Trim() is { Length: > 0 } value ? value : null;
+    }
+
+    /// <summary>
+    /// The request's query parameters when the verified signature covered them (every URL of <see cref="TwilioUrls"/>
+    /// ends with the request's query, unless <c>Twilio__WebhookUrl</c> has a query of its own): the Omni message/step
+    /// hints of a status callback are read from it. Null otherwise.
+    /// </summary>
+    internal static IReadOnlyList<KeyValuePair<string, string>>? SignedQuery(HttpRequest request, IConfiguration configuration)
+    {
+        if (!request.QueryString.HasValue || configuration[TwilioWebhookUrlKey] is { Length: > 0 } configured && configured.Contains('?'))
+        {
+            return null;
+        }
+        return [.. request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")))];
     }
 
     private static IResult? AcsSecretProblem(HttpContext context, IConfiguration configuration, ILogger logger)

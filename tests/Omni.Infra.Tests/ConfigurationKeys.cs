@@ -80,12 +80,15 @@ internal static class ConfigurationKeys
         new("Twilio__MessagingServiceSid", Twilio, "\"Twilio:MessagingServiceSid\"", KeySource.Optional),
         new("Twilio__BaseUrl", Twilio, "\"Twilio:BaseUrl\"", KeySource.Optional),
         new("Twilio__TimeoutSeconds", Twilio, "\"Twilio:TimeoutSeconds\"", KeySource.Optional),
+        new("Twilio__ConfirmWindowSeconds", Twilio, "\"Twilio:ConfirmWindowSeconds\"", KeySource.Optional),
         new("Webhooks__SigningSecret", Webhook, "\"Webhooks:SigningSecret\"", KeySource.Secret),
         new("Webhooks__AllowPrivateTargets", Webhook, "\"Webhooks:AllowPrivateTargets\"", KeySource.Optional),
         new("Webhooks__TimeoutSeconds", Webhook, "\"Webhooks:TimeoutSeconds\"", KeySource.Optional),
         new("InApp__Endpoint", Webhook, "\"InApp:Endpoint\"", KeySource.Optional),
         new("Omni__PublicBaseUrl", Hosting, "\"Omni:PublicBaseUrl\"", KeySource.Optional),
         new("Omni__UnsubscribeSecret", Email, "\"Omni:UnsubscribeSecret\"", KeySource.Secret),
+        // tools/Omni.Perf's handler benchmark only: maps POST /_bench/baseline (docs/performance.md). Never set in Azure.
+        new("Omni__Benchmark__BaselineEndpoint", "functions/Hosting/BenchmarkBaseline.cs", "\"Omni:Benchmark:BaselineEndpoint\"", KeySource.LocalOnly),
 
         // Provider webhooks (docs/webhooks.md).
         new("AcsEvents__Secret", Webhooks, "\"AcsEvents:Secret\"", KeySource.Secret),

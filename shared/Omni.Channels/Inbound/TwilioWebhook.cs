@@ -143,9 +143,13 @@ public static class TwilioWebhook
     /// <summary>
     /// Maps a verified request's parameters: a status callback (<c>MessageStatus</c> present) → Delivery with id
     /// "twilio:{MessageSid}:{MessageStatus}"; otherwise an inbound message → Message with id "twilio:{MessageSid}". A
-    /// <c>From</c> with the <c>whatsapp:</c> prefix means channel WhatsApp.
+    /// <c>From</c> with the <c>whatsapp:</c> prefix means channel WhatsApp. <paramref name="callbackQuery"/> is the query
+    /// of the URL Twilio called <b>and signed</b>: Omni's status callback URL carries <c>m</c> (message id) and <c>s</c>
+    /// (step) (<see cref="Twilio.TwilioCallbackHints"/>), which become <see cref="InboundEvent.OmniMessageId"/> and
+    /// <see cref="InboundEvent.OmniStep"/> of a Delivery. Never pass parameters from the body as the query.
     /// </summary>
-    public static InboundParseResult Parse(IReadOnlyList<KeyValuePair<string, string>> parameters, DateTimeOffset receivedAt)
+    public static InboundParseResult Parse(IReadOnlyList<KeyValuePair<string, string>> parameters, DateTimeOffset receivedAt,
+        IEnumerable<KeyValuePair<string, string>>? callbackQuery = null)
     {
         string? Get(string key) => parameters.FirstOrDefault(p => p.Key == key).Value;
 
@@ -184,11 +188,13 @@ public static class TwilioWebhook
                 error = string.Join(": ", new[] { code, message }.Where(s => !string.IsNullOrWhiteSpace(s)));
                 error = error.Length == 0 ? status : error;
             }
+            var hints = callbackQuery is null ? null : Twilio.TwilioCallbackHints.Read(callbackQuery);
             return InboundParseResult.From([new InboundEvent
             {
                 Id = InboundEventIds.Create(Provider, sid, status),
                 Kind = InboundEventKind.Delivery, Provider = Provider, Channel = channel,
                 ProviderMessageId = sid, Status = mapped, Error = error,
+                OmniMessageId = hints?.MessageId, OmniStep = hints?.Step,
                 OccurredAt = receivedAt, ReceivedAt = receivedAt,
             }], []);
         }

@@ -42,6 +42,33 @@ public interface ISmsProvider
     /// <summary>False when the provider's settings are missing; the sender then skips it.</summary>
     bool IsConfigured { get; }
 
+    /// <summary>
+    /// True (the default) when a repeated send of the same step is recognised by the provider (ACS: the repeatability
+    /// headers from the idempotency key), so an <see cref="ProviderVerdict.Ambiguous"/> outcome may be retried. False
+    /// (Twilio) makes an ambiguous outcome <see cref="ProviderTryOutcomes.Unconfirmed"/>: never retried, confirmed or
+    /// given up by the pipeline.
+    /// </summary>
+    bool DeduplicatesRetries => true;
+
     /// <summary>Sends once; classifies every answer and transport failure (only cancellation by the caller throws).</summary>
     Task<SmsProviderResult> SendAsync(ChannelSendRequest request, string text, CancellationToken cancellationToken);
+}
+
+/// <summary>The <see cref="Omni.Core.Messages.ProviderTry.Outcome"/> values the channel senders record.</summary>
+public static class ProviderTryOutcomes
+{
+    /// <summary>The provider took the message.</summary>
+    public const string Accepted = "accepted";
+
+    /// <summary>Not taken for now (or ambiguous at a provider that de-duplicates retries): the step may be retried.</summary>
+    public const string Transient = "transient";
+
+    /// <summary>Refused for good.</summary>
+    public const string Permanent = "permanent";
+
+    /// <summary>
+    /// Ambiguous at a provider without de-duplication (Twilio): it may have the message. The step must not be sent again
+    /// (on any provider); the pipeline waits for the provider's status callback and otherwise gives the step up.
+    /// </summary>
+    public const string Unconfirmed = "unconfirmed";
 }

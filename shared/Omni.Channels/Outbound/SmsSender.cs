@@ -34,8 +34,10 @@ public sealed class SmsSenderOptions
 /// Sends SMS through the configured providers in priority order, failing over only when a provider <em>certainly did not
 /// accept</em> the message (connection never made, 4xx other than 408/409/429 — including 401/403 misconfiguration —, 429,
 /// 502, 503). An ambiguous outcome (timeout after sending, 500, 504, reset mid-response) stops at once with
-/// <see cref="SendOutcome.Transient"/>: the queue redelivers and the same provider is retried under the same idempotency key,
-/// because a double send is worse than a delay. A refused <em>number</em> is <see cref="SendOutcome.Permanent"/> without
+/// <see cref="SendOutcome.Transient"/>, because a double send is worse than a delay: at a provider that de-duplicates
+/// (<see cref="ISmsProvider.DeduplicatesRetries"/>, ACS) the queue redelivers and the same provider is retried under the same
+/// idempotency key; at one that does not (Twilio) the try is recorded as <see cref="ProviderTryOutcomes.Unconfirmed"/>, which
+/// tells the pipeline never to send the step again but to wait for the provider's status callback. A refused <em>number</em> is <see cref="SendOutcome.Permanent"/> without
 /// trying further providers. When every provider refused: <see cref="SendOutcome.Transient"/> if any refusal was temporary,
 /// else <see cref="SendOutcome.Permanent"/>.
 /// </summary>
@@ -94,9 +96,10 @@ public sealed class SmsSender : IChannelSender
             SmsProviderResult result = await provider.SendAsync(request, text, cancellationToken).ConfigureAwait(false);
             string outcome = result.Verdict switch
             {
-                ProviderVerdict.Accepted => "accepted",
-                ProviderVerdict.NotAccepted or ProviderVerdict.Ambiguous when result.Transient => "transient",
-                _ => "permanent",
+                ProviderVerdict.Accepted => ProviderTryOutcomes.Accepted,
+                ProviderVerdict.Ambiguous when !provider.DeduplicatesRetries => ProviderTryOutcomes.Unconfirmed,
+                ProviderVerdict.NotAccepted or ProviderVerdict.Ambiguous when result.Transient => ProviderTryOutcomes.Transient,
+                _ => ProviderTryOutcomes.Permanent,
             };
             tries.Add(new ProviderTry(provider.Name, outcome, _timeProvider.GetUtcNow(), result.Error));
             Log(request, provider.Name, result, outcome);

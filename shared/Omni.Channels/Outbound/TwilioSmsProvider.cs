@@ -5,8 +5,10 @@ namespace Omni.Channels.Outbound;
 
 /// <summary>
 /// SMS through Twilio Programmable Messaging. Twilio has no idempotency key for message creation, so an ambiguous outcome
-/// (timeout after sending, 500, 504) is reported as <see cref="ProviderVerdict.Ambiguous"/>: the redelivered queue message
-/// retries the same provider, accepting a small double-send risk rather than certain loss.
+/// (timeout after sending, 500, 504, 408, 409, reset mid-response) is reported as <see cref="ProviderVerdict.Ambiguous"/>
+/// and <see cref="DeduplicatesRetries"/> is false: the sender records the try as
+/// <see cref="ProviderTryOutcomes.Unconfirmed"/> and the pipeline never sends the step again, waiting instead for the
+/// status callback, whose URL names the Omni message and step (<see cref="TwilioOptions.StatusCallbackUrlFor"/>).
 /// </summary>
 public sealed class TwilioSmsProvider : ISmsProvider
 {
@@ -45,6 +47,9 @@ public sealed class TwilioSmsProvider : ISmsProvider
     /// <inheritdoc />
     public bool IsConfigured => _options.IsConfigured && _client is not null;
 
+    /// <summary>False: Twilio cannot recognise a repeated create-message call, so an ambiguous outcome must never be retried.</summary>
+    public bool DeduplicatesRetries => false;
+
     /// <inheritdoc />
     public async Task<SmsProviderResult> SendAsync(ChannelSendRequest request, string text, CancellationToken cancellationToken)
     {
@@ -57,7 +62,7 @@ public sealed class TwilioSmsProvider : ISmsProvider
         TwilioResponse response;
         try
         {
-            response = await _client!.CreateMessageAsync(request.To, text, cancellationToken).ConfigureAwait(false);
+            response = await _client!.CreateMessageAsync(request.To, text, request.MessageId, request.Step, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

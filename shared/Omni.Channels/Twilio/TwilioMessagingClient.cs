@@ -39,10 +39,23 @@ public class TwilioMessagingClient
     {
     }
 
-    /// <summary>Creates a message to <paramref name="to"/>.</summary>
+    /// <summary>Creates a message to <paramref name="to"/>, with the plain <see cref="TwilioOptions.StatusCallbackUrl"/> (no Omni hints).</summary>
     /// <exception cref="HttpRequestException">The connection failed (inspect <see cref="HttpRequestException.HttpRequestError"/>).</exception>
     /// <exception cref="TaskCanceledException">The call timed out after <see cref="TwilioOptions.Timeout"/>, or was cancelled.</exception>
-    public virtual async Task<TwilioResponse> CreateMessageAsync(string to, string body, CancellationToken cancellationToken = default)
+    public virtual Task<TwilioResponse> CreateMessageAsync(string to, string body, CancellationToken cancellationToken = default) =>
+        SendAsync(to, body, _options.StatusCallbackUrl, cancellationToken);
+
+    /// <summary>
+    /// Creates a message to <paramref name="to"/> for step <paramref name="step"/> of Omni message
+    /// <paramref name="messageId"/>: the status callback is <see cref="TwilioOptions.StatusCallbackUrlFor"/>, so a callback
+    /// names the Omni message and step even when this call's answer is lost.
+    /// </summary>
+    /// <exception cref="HttpRequestException">The connection failed (inspect <see cref="HttpRequestException.HttpRequestError"/>).</exception>
+    /// <exception cref="TaskCanceledException">The call timed out after <see cref="TwilioOptions.Timeout"/>, or was cancelled.</exception>
+    public virtual Task<TwilioResponse> CreateMessageAsync(string to, string body, string messageId, int step, CancellationToken cancellationToken = default) =>
+        SendAsync(to, body, _options.StatusCallbackUrlFor(messageId, step), cancellationToken);
+
+    private async Task<TwilioResponse> SendAsync(string to, string body, string? statusCallback, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(to);
         ArgumentNullException.ThrowIfNull(body);
@@ -58,7 +71,7 @@ public class TwilioMessagingClient
         }
 
         fields.Add(new("Body", body));
-        if (_options.StatusCallbackUrl is { } callback)
+        if (statusCallback is { } callback)
         {
             fields.Add(new("StatusCallback", callback));
         }

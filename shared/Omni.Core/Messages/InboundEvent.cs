@@ -35,6 +35,16 @@ public sealed record InboundEvent
     /// <summary>Delivery/engagement: the provider's id of our outbound message. Message: the provider's id of the inbound message.</summary>
     public string? ProviderMessageId { get; init; }
 
+    /// <summary>
+    /// Delivery: the Omni message the report is about, when the provider echoes it back authenticated (Twilio: the
+    /// signed status callback URL's <c>m</c> query parameter). Used only when <see cref="ProviderMessageId"/> is not
+    /// indexed — a send whose provider answer was lost — and then indexed; never trusted over the index.
+    /// </summary>
+    public string? OmniMessageId { get; init; }
+
+    /// <summary>Delivery: the step of <see cref="OmniMessageId"/>'s plan (Twilio: the callback URL's <c>s</c>).</summary>
+    public int? OmniStep { get; init; }
+
     /// <summary>Delivery: the reported status (queued, sent, delivered, read, failed, expired). Engagement: read.</summary>
     public AttemptStatus? Status { get; init; }
 

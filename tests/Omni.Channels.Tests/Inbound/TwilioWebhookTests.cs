@@ -308,4 +308,38 @@ public sealed class TwilioWebhookTests
         Assert.Null(TwilioWebhook.ParseJsonParameters("[1]"u8.ToArray()));
         Assert.Null(TwilioWebhook.ParseJsonParameters("nope"u8.ToArray()));
     }
+
+    [Fact]
+    public void Parse_StatusCallback_WithOmniHintsInTheSignedQuery_CarriesMessageAndStep()
+    {
+        var result = TwilioWebhook.Parse([new("MessageSid", "SM1"), new("MessageStatus", "sent")], Now, [new("m", "01JD7-abc"), new("s", "2")]);
+
+        var e = Assert.Single(result.Events);
+        Assert.Equal(("01JD7-abc", 2), (e.OmniMessageId, e.OmniStep));
+        Assert.Equal("twilio:SM1:sent", e.Id);
+    }
+
+    [Theory]
+    [InlineData("m", "01JD7-abc", "x", "2")]
+    [InlineData("m", "bad id!", "s", "2")]
+    [InlineData("m", "01JD7-abc", "s", "two")]
+    public void Parse_StatusCallback_WithIncompleteOrOddHints_HasNone(string k1, string v1, string k2, string v2)
+    {
+        var e = Assert.Single(TwilioWebhook.Parse([new("MessageSid", "SM1"), new("MessageStatus", "sent")], Now, [new(k1, v1), new(k2, v2)]).Events);
+
+        Assert.Null(e.OmniMessageId);
+        Assert.Null(e.OmniStep);
+    }
+
+    [Fact]
+    public void Parse_Hints_AreNeverTakenFromTheBody_NorAddedToInboundMessages()
+    {
+        var fromBody = Assert.Single(TwilioWebhook.Parse([new("MessageSid", "SM1"), new("MessageStatus", "sent"), new("m", "01JD7-abc"), new("s", "0")], Now).Events);
+        var inbound = Assert.Single(TwilioWebhook.Parse([new("MessageSid", "SM2"), new("From", "+14158675309"), new("Body", "hi")], Now, [new("m", "01JD7-abc"), new("s", "0")]).Events);
+
+        Assert.Null(fromBody.OmniMessageId);
+        Assert.Equal(InboundEventKind.Message, inbound.Kind);
+        Assert.Null(inbound.OmniMessageId);
+        Assert.Null(inbound.OmniStep);
+    }
 }

@@ -136,7 +136,7 @@ public sealed class SmsSenderTests
         Assert.Equal(Requests.Phone, form["To"]);
         Assert.Equal("+18005550199", form["From"]);
         Assert.Equal(Requests.SecretText, form["Body"]);
-        Assert.Equal("https://omni.example.net/api/webhooks/twilio", form["StatusCallback"]);
+        Assert.Equal("https://omni.example.net/api/webhooks/twilio?m=msg-0001&s=0", form["StatusCallback"]);
         Assert.False(form.ContainsKey("MessagingServiceSid"));
     }
 
@@ -360,5 +360,102 @@ public sealed class SmsSenderTests
         Assert.Equal(TwilioOptions.DefaultBaseUrl, twilio.BaseUrl);
         Assert.Equal("http://127.0.0.1:7071/api/webhooks/twilio", twilio.StatusCallbackUrl);
         Assert.Equal(["acs", "twilio"], SmsSenderOptions.FromConfiguration(new FlatConfiguration([])).Providers);
+    }
+
+    private static HttpResponseMessage TwilioAmbiguous(string fault) => fault switch
+    {
+        "500" => TwilioError(HttpStatusCode.InternalServerError, 20500, "Internal Server Error"),
+        "504" => FakeProvider.Json(HttpStatusCode.GatewayTimeout, "<html>gateway timeout</html>"),
+        "408" => TwilioError(HttpStatusCode.RequestTimeout, 20408, "Request Timeout"),
+        "timeout" => throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout", new TimeoutException()),
+        _ => throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely.", new IOException("reset")),
+    };
+
+    [Theory]
+    [InlineData("500")]
+    [InlineData("504")]
+    [InlineData("408")]
+    [InlineData("timeout")]
+    [InlineData("reset mid-response")]
+    public async Task SendAsync_TwilioAmbiguous_IsUnconfirmed_AndNoOtherProviderIsTried(string fault)
+    {
+        var (sender, acs, twilio) = Create(NotCalled, _ => TwilioAmbiguous(fault), "twilio,acs");
+
+        SendResult result = await sender.SendAsync(Requests.Sms(), CancellationToken.None);
+
+        Assert.Equal(SendOutcome.Transient, result.Outcome);
+        Assert.Equal(AttemptStatus.Pending, result.Status);
+        Assert.Null(result.ProviderMessageId);
+        ProviderTry only = Assert.Single(result.Tries);
+        Assert.Equal(("twilio", ProviderTryOutcomes.Unconfirmed), (only.Provider, only.Outcome));
+        Assert.StartsWith("twilio", only.Error);
+        Assert.Single(twilio.Requests);
+        Assert.Empty(acs.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_AcsRefusesThenTwilioAmbiguous_OnlyTheTwilioTryIsUnconfirmed()
+    {
+        var (sender, _, _) = Create(
+            _ => AcsError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable."),
+            _ => TwilioError(HttpStatusCode.InternalServerError, 20500, "Internal Server Error"));
+
+        SendResult result = await sender.SendAsync(Requests.Sms(), CancellationToken.None);
+
+        Assert.Equal(SendOutcome.Transient, result.Outcome);
+        Assert.Equal([("acs", "transient"), ("twilio", "unconfirmed")], result.Tries.Select(t => (t.Provider, t.Outcome)));
+    }
+
+    [Fact]
+    public async Task SendAsync_Twilio503_CertainlyNotAccepted_StaysTransient_AndFailsOver()
+    {
+        var (sender, acs, _) = Create(_ => AcsAccepted(), _ => TwilioError(HttpStatusCode.ServiceUnavailable, 20503, "Service Unavailable"), "twilio,acs");
+
+        SendResult result = await sender.SendAsync(Requests.Sms(), CancellationToken.None);
+
+        Assert.Equal(SendOutcome.Accepted, result.Outcome);
+        Assert.Equal([("twilio", "transient"), ("acs", "accepted")], result.Tries.Select(t => (t.Provider, t.Outcome)));
+        Assert.Single(acs.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_TwilioStatusCallback_NamesTheMessageAndStep()
+    {
+        var (sender, _, twilio) = Create(NotCalled, _ => TwilioCreated(), "twilio");
+
+        await sender.SendAsync(Requests.Sms(messageId: "01JD7.order-42_b", step: 3), CancellationToken.None);
+
+        string form = Assert.Single(twilio.Requests).BodyText;
+        string callback = Uri.UnescapeDataString(form.Split('&').Single(p => p.StartsWith("StatusCallback=", StringComparison.Ordinal))["StatusCallback=".Length..]);
+        Assert.Equal("https://omni.example.net/api/webhooks/twilio?m=01JD7.order-42_b&s=3", callback);
+        var query = new Uri(callback).Query.TrimStart('?').Split('&').Select(p => p.Split('=')).Select(p => new KeyValuePair<string, string>(p[0], p[1]));
+        Assert.Equal(("01JD7.order-42_b", 3), TwilioCallbackHints.Read(query));
+    }
+
+    [Fact]
+    public void TwilioOptions_ConfirmWindow_DefaultsToFiveMinutes_AndIsReadFromConfirmWindowSeconds()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(5), TwilioOptions.FromConfiguration(new FlatConfiguration([])).ConfirmWindow);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), TwilioOptions.FromConfiguration(new FlatConfiguration(new Dictionary<string, string?> { ["Twilio:ConfirmWindowSeconds"] = "2.5" })).ConfirmWindow);
+        Assert.Null(new TwilioOptions().StatusCallbackUrlFor("m-1", 0));
+    }
+
+    [Theory]
+    [InlineData("m=abc&s=0", "abc", 0)]
+    [InlineData("s=12&m=a.b-c_d", "a.b-c_d", 12)]
+    [InlineData("m=abc", null, null)]
+    [InlineData("m=abc&s=-1", null, null)]
+    [InlineData("m=abc&s=1001", null, null)]
+    [InlineData("m=abc&s=1x", null, null)]
+    [InlineData("m=a%20b&s=1", null, null)]
+    [InlineData("x=1", null, null)]
+    public void TwilioCallbackHints_Read_OnlyWellFormedPairs(string query, string? messageId, int? step)
+    {
+        var pairs = query.Split('&').Select(p => p.Split('=')).Select(p => new KeyValuePair<string, string>(p[0], Uri.UnescapeDataString(p[1])));
+
+        var hints = TwilioCallbackHints.Read(pairs);
+
+        Assert.Equal(messageId, hints?.MessageId);
+        Assert.Equal(step, hints?.Step);
     }
 }

@@ -260,6 +260,68 @@ public sealed class DeadLettersApiTests : IAsyncLifetime
         Assert.Single(await AllUnlockedAsync("echo"));
     }
 
+    /// <summary>Puts a copy on the contract-violations queue as a function does (through the real REST sender).</summary>
+    private async Task<Omni.Hosting.ServiceBusTriggerMessage> ViolationAsync(string id, string function, string body)
+    {
+        var original = new Omni.Hosting.ServiceBusTriggerMessage
+        {
+            Body = Encoding.UTF8.GetBytes(body), MessageId = id, DeliveryCount = 1, ContentType = "application/json", CorrelationId = "corr-" + id,
+            ApplicationProperties = new Dictionary<string, object?> { ["tenant"] = "t1" },
+        };
+        await _client.CreateSender(ContractViolations.Queue).SendMessageAsync(
+            ContractViolations.Copy(function, ContractViolations.FunctionQueues[function], original, "The body is not a valid SendStepCommand: step is required."));
+        return original;
+    }
+
+    [Fact]
+    public async Task ContractViolations_CountedListedWithReasonAndSource_ReplayedToTheOriginalQueue_Discarded()
+    {
+        await ViolationAsync("cv-1", "SendSms", """{"messageId":"m-1","to":"+14255550123"}""");
+        await ViolationAsync("cv-2", "EscalateMessage", "{}");
+
+        var counts = (await JsonAsync(await _http.GetAsync("/api/ops/deadletters")))["queues"]!.AsArray()
+            .ToDictionary(q => q!["queue"]!.GetValue<string>(), q => q!["deadLetters"]!.GetValue<int>());
+        Assert.Equal(2, counts[ContractViolations.Queue]);
+
+        using var list = await _http.GetAsync($"/api/ops/deadletters/{ContractViolations.Queue}");
+        var raw = await list.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("4255550123", raw);
+        var first = JsonNode.Parse(raw)!["messages"]!.AsArray().First(m => m!["messageId"]!.GetValue<string>() == "cv-1")!;
+        Assert.Equal("ContractViolation", first["reason"]!.GetValue<string>());
+        Assert.Equal("The body is not a valid SendStepCommand: step is required.", first["description"]!.GetValue<string>());
+        Assert.Equal("send-sms", first["sourceQueue"]!.GetValue<string>());
+        Assert.Equal("SendSms", first["function"]!.GetValue<string>());
+        Assert.Equal("***(12)", first["body"]!["to"]!.GetValue<string>());
+
+        using var replayed = await _http.PostAsync($"/api/ops/deadletters/{ContractViolations.Queue}/cv-1/replay", null);
+        Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
+        var result = await JsonAsync(replayed);
+        Assert.Equal("send-sms", result["replayQueue"]!.GetValue<string>());
+        var copy = Queue("send-sms").Snapshot(includeBodies: true).Messages.Single();
+        Assert.Equal(result["replayMessageId"]!.GetValue<string>(), copy.MessageId);
+        Assert.Equal("""{"messageId":"m-1","to":"+14255550123"}""", copy.Body);
+        Assert.Equal("cv-1", copy.ApplicationProperties[DeadLettersApi.ReplayOfProperty]);
+        Assert.Equal("t1", copy.ApplicationProperties["tenant"]);
+        Assert.All(ContractViolations.AddedProperties, p => Assert.False(copy.ApplicationProperties.ContainsKey(p)));
+
+        using var discarded = await _http.PostAsync($"/api/ops/deadletters/{ContractViolations.Queue}/cv-2/discard", null);
+        Assert.Equal(HttpStatusCode.OK, discarded.StatusCode);
+        Assert.Empty(Queue(ContractViolations.Queue).Snapshot(false).Messages);
+        Assert.Empty(Queue("escalations").Snapshot(false).Messages);
+    }
+
+    [Fact]
+    public async Task ContractViolation_WithoutAKnownSourceQueue_Replay409_StaysUnlocked()
+    {
+        await _client.CreateSender(ContractViolations.Queue).SendMessageAsync(new ServiceBusMessage("{}") { MessageId = "cv-x" });
+
+        using var response = await _http.PostAsync($"/api/ops/deadletters/{ContractViolations.Queue}/cv-x/replay", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(Queue(ContractViolations.Queue).TryLock(out _));
+    }
+
     [Fact]
     public void Queues_AreExactlyTheQueuesOfTheQueuesFile()
     {

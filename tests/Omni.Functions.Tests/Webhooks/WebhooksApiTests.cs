@@ -357,6 +357,41 @@ public sealed class WebhooksApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Twilio_StatusCallback_WithOmniHintsInTheSignedUrl_CarriesThemToTheInboundQueue()
+    {
+        using var http = Client();
+        KeyValuePair<string, string>[] callback = [new("MessageSid", "SM0123456789abcdef0123456789abcdef"), new("MessageStatus", "sent")];
+        const string path = "/api/webhooks/twilio?m=01JD7-order.42&s=1";
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(callback) };
+        request.Headers.Add("X-Twilio-Signature", TwilioSign($"https://{PublicHost}{path}", callback));
+        request.Headers.Add("X-Forwarded-Host", PublicHost);
+        request.Headers.Add("X-Forwarded-Proto", "https");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = BodyOf(Assert.Single(Assert.Single(_batches)));
+        Assert.Equal("01JD7-order.42", body.GetProperty("omniMessageId").GetString());
+        Assert.Equal(1, body.GetProperty("omniStep").GetInt32());
+    }
+
+    [Fact]
+    public async Task Twilio_StatusCallback_HintsAddedToASignatureForTheBareUrl_Are401()
+    {
+        using var http = Client();
+        KeyValuePair<string, string>[] callback = [new("MessageSid", "SM0123456789abcdef0123456789abcdef"), new("MessageStatus", "sent")];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/twilio?m=someone-else&s=0") { Content = new FormUrlEncodedContent(callback) };
+        request.Headers.Add("X-Twilio-Signature", TwilioSign($"https://{PublicHost}/api/webhooks/twilio", callback));
+        request.Headers.Add("X-Forwarded-Host", PublicHost);
+        request.Headers.Add("X-Forwarded-Proto", "https");
+
+        using var response = await http.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Empty(_batches);
+    }
+
+    [Fact]
     public async Task Twilio_JsonBodyWithBodySha256_IsVerifiedAndEnqueued()
     {
         using var http = Client();
