@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Omni.Perf;
+
+/// <summary>
+/// <c>coldstart</c>: wall time from process start to the first 200 on <c>GET /</c> for the published handler
+/// (<c>dotnet publish functions/Omni.Functions.csproj -c Release</c>: self-contained linux-x64, ReadyToRun) and for a
+/// plain <c>dotnet new web</c> app published the same way (self-contained linux-x64, ReadyToRun, InvariantGlobalization),
+/// started alternately <c>--runs</c> times each after one unreported start of each. The handler gets the environment the
+/// Functions host gives it, with storage and Service Bus pointing at a closed local port: a handler that did I/O before
+/// answering would stall or fail here. Exit code 0 when every start answered 200, 1 otherwise.
+/// <code>dotnet run -c Release --project tools/Omni.Perf -- coldstart [--runs 10] [--work-dir /tmp/omni-perf-coldstart] [--no-publish true]</code>
+/// </summary>
+internal static class ColdStart
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Dictionary<string, string> options;
+        try
+        {
+            options = PerfStats.Options(args, "runs", "work-dir", "no-publish");
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        var runs = PerfStats.Int(options, "runs", 10);
+        var workDir = options.GetValueOrDefault("work-dir") ?? Path.Combine(Path.GetTempPath(), "omni-perf-coldstart");
+        var publish = !string.Equals(options.GetValueOrDefault("no-publish"), "true", StringComparison.OrdinalIgnoreCase);
+        var omniDir = Path.Combine(workDir, "omni");
+        var plainProject = Path.Combine(workDir, "plain-src");
+        var plainDir = Path.Combine(workDir, "plain");
+
+        Console.WriteLine($"Machine: {PerfStats.MachineInfo()}");
+        if (publish)
+        {
+            var root = PerfStats.RepositoryRoot();
+            Console.WriteLine($"Publishing the handler to {omniDir} …");
+            if (!await DotnetAsync(root, "publish", Path.Combine(root, "functions", "Omni.Functions.csproj"), "-c", "Release", "-o", omniDir, "-nologo"))
+            {
+                return 1;
+            }
+            Console.WriteLine($"Creating and publishing a plain 'dotnet new web' app to {plainDir} …");
+            if (!Directory.Exists(plainProject) && !await DotnetAsync(workDir, "new", "web", "-o", plainProject, "-n", "PlainWeb", "--force"))
+            {
+                return 1;
+            }
+            if (!await DotnetAsync(plainProject, "publish", "-c", "Release", "-r", "linux-x64", "--self-contained", "true",
+                    "-p:PublishReadyToRun=true", "-p:InvariantGlobalization=true", "-o", plainDir, "-nologo"))
+            {
+                return 1;
+            }
+        }
+        var omniExe = Path.Combine(omniDir, "Omni.Functions");
+        var plainExe = Path.Combine(plainDir, "PlainWeb");
+        foreach (var exe in new[] { omniExe, plainExe })
+        {
+            if (!File.Exists(exe))
+            {
+                Console.Error.WriteLine($"{exe} is missing: run without --no-publish.");
+                return 1;
+            }
+        }
+
+        var omni = new List<double>();
+        var plain = new List<double>();
+        var failures = new List<string>();
+        Console.WriteLine($"Starting each {runs} times, alternately (after one unreported start of each) …");
+        for (var i = -1; i < runs; i++)
+        {
+            foreach (var (name, exe, results) in new[] { ("omni", omniExe, omni), ("plain", plainExe, plain) })
+            {
+                var (ms, failure) = await MeasureAsync(exe, name == "omni");
+                if (failure is not null)
+                {
+                    failures.Add($"{name} run {i + 1}: {failure}");
+                }
+                else if (i >= 0)
+                {
+                    results.Add(ms);
+                }
+            }
+        }
+
+        Console.WriteLine();
+        PerfStats.PrintTable(["app", "runs", "median ms", "min ms", "max ms"],
+        [
+            ["Omni handler (published)", omni.Count.ToString(CultureInfo.InvariantCulture), PerfStats.F(PerfStats.Median(omni)), PerfStats.F(omni.DefaultIfEmpty(double.NaN).Min()), PerfStats.F(omni.DefaultIfEmpty(double.NaN).Max())],
+            ["plain dotnet new web", plain.Count.ToString(CultureInfo.InvariantCulture), PerfStats.F(PerfStats.Median(plain)), PerfStats.F(plain.DefaultIfEmpty(double.NaN).Min()), PerfStats.F(plain.DefaultIfEmpty(double.NaN).Max())],
+        ]);
+        var ratio = PerfStats.Median(omni) / PerfStats.Median(plain);
+        Console.WriteLine();
+        Console.WriteLine($"Ratio (median): {ratio:0.00}× the plain app (target ≤ 1.2×: {(ratio <= 1.2 ? "met" : "MISSED")})");
+        Console.WriteLine($"Sizes: handler {DirectorySizeMb(omniDir):0.0} MB, plain {DirectorySizeMb(plainDir):0.0} MB");
+        if (failures.Count > 0 || omni.Count == 0 || plain.Count == 0)
+        {
+            Console.Error.WriteLine("Errors during the run:");
+            foreach (var f in failures)
+            {
+                Console.Error.WriteLine("  " + f);
+            }
+            return 1;
+        }
+        return 0;
+    }
+
+    /// <summary>Starts the executable, polls GET / until it answers 200, and stops the process. Milliseconds, or why it failed.</summary>
+    private static async Task<(double Ms, string? Failure)> MeasureAsync(string exe, bool isHandler)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo(exe)
+        {
+            WorkingDirectory = Path.GetDirectoryName(exe)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // Nothing listens on port 1: a connection attempt fails at once, and a handler that waited on one would show.
+        const string Nowhere = "127.0.0.1:1";
+        if (isHandler)
+        {
+            start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+            start.Environment["FUNCTIONS_HTTPWORKER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+            start.Environment["FUNCTIONS_CUSTOMHANDLER_WORKER_ID"] = Guid.NewGuid().ToString();
+            start.Environment["FUNCTIONS_APP_ROOT_PATH"] = Path.GetDirectoryName(exe)!;
+            start.Environment["FUNCTIONS_WORKER_RUNTIME"] = "custom";
+            start.Environment["AzureWebJobsStorage"] = $"DefaultEndpointsProtocol=http;AccountName={Omni.DevHost.Storage.Azurite.AccountName};AccountKey={Omni.DevHost.Storage.Azurite.AccountKey};TableEndpoint=http://{Nowhere}/{Omni.DevHost.Storage.Azurite.AccountName};";
+            start.Environment["ServiceBusConnection"] = $"Endpoint=sb://{Nowhere}/;SharedAccessKeyName=k;SharedAccessKey=a2V5;UseDevelopmentEmulator=true";
+        }
+        else
+        {
+            start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        }
+        using var probe = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), PooledConnectionLifetime = TimeSpan.Zero })
+        { Timeout = TimeSpan.FromSeconds(5) };
+        var uri = new Uri($"http://127.0.0.1:{port}/");
+
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {exe}.");
+        process.OutputDataReceived += (_, _) => { };
+        var stderr = new List<string>();
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Add(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            while (clock.Elapsed < StartTimeout)
+            {
+                if (process.HasExited)
+                {
+                    return (0, $"exited with {process.ExitCode} before answering: {string.Join(" / ", stderr.Take(3))}");
+                }
+                try
+                {
+                    using var response = await probe.GetAsync(uri);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        return (clock.Elapsed.TotalMilliseconds, null);
+                    }
+                    return (0, $"GET / answered {(int)response.StatusCode}");
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(2); // not listening yet
+                }
+            }
+            return (0, $"no answer within {StartTimeout.TotalSeconds} s");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static double DirectorySizeMb(string path) =>
+        Directory.Exists(path) ? new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) / 1048576.0 : double.NaN;
+
+    private static async Task<bool> DotnetAsync(string workingDirectory, params string[] arguments)
+    {
+        Directory.CreateDirectory(workingDirectory);
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            Console.Error.WriteLine($"dotnet {string.Join(' ', arguments)} failed ({process.ExitCode}):");
+            Console.Error.WriteLine(await output);
+            Console.Error.WriteLine(await error);
+            return false;
+        }
+        return true;
+    }
+}
