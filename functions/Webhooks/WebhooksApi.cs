@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Omni.Functions.Http;
 using Omni.Azure.ServiceBus;
@@ -285,9 +286,17 @@ public static class WebhooksApi
             logger.LogError("{Function}: could not enqueue {Count} event(s) on {Queue}: {Error}", function, result.Events.Count, OmniQueues.Inbound, e.GetType().Name + ": " + e.Message);
             return Problem(503, "Service unavailable", "The events could not be queued; retry later.");
         }
-        logger.LogInformation("{Function}: enqueued {Count} event(s): {Ids}", function, result.Events.Count, string.Join(", ", result.Events.Select(e => e.Id)));
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            // The same line as before; the id list is only built when the line is written.
+            LogEnqueued(logger, function, result.Events.Count, string.Join(", ", result.Events.Select(e => e.Id)), null);
+        }
         return ok();
     }
+
+    // Parsed once (not per request): the per-acknowledgement Information line.
+    private static readonly Action<ILogger, string, int, string, Exception?> LogEnqueued =
+        LoggerMessage.Define<string, int, string>(LogLevel.Information, default, "{Function}: enqueued {Count} event(s): {Ids}");
 
     /// <summary>One batch; only when it is over the size limit, one message at a time (each is far below it).</summary>
     private static async Task EnqueueAsync(ServiceBusClient serviceBus, IReadOnlyList<InboundEvent> events, CancellationToken cancellationToken)
@@ -319,24 +328,61 @@ public static class WebhooksApi
         },
     };
 
-    private static async Task<(ReadOnlyMemory<byte> Body, IResult? TooLarge)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the whole body, at most <see cref="MaxBodyBytes"/>. With a Content-Length (Event Grid, Twilio and Meta send
+    /// one) the bytes go straight into an array of that size; without one (chunked) they are gathered in a pooled buffer.
+    /// </summary>
+    internal static async Task<(ReadOnlyMemory<byte> Body, IResult? TooLarge)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
             return (default, TooLarge());
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        var filled = 0;
+        byte[] body = request.ContentLength is { } length ? new byte[length] : [];
+        while (filled < body.Length)
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            var read = await request.Body.ReadAsync(body.AsMemory(filled), cancellationToken);
+            if (read == 0)
             {
-                return (default, TooLarge());
+                return (body.AsMemory(0, filled), null); // shorter than announced: what arrived
             }
-            buffer.Write(chunk, 0, read);
+            filled += read;
         }
-        return (buffer.ToArray(), null);
+        // No length (or the stream has more than it announced): gather the rest in a pooled buffer, still capped.
+        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is null ? 4096 : 1);
+        try
+        {
+            var pending = 0;
+            int got;
+            while ((got = await request.Body.ReadAsync(buffer.AsMemory(pending), cancellationToken)) > 0)
+            {
+                pending += got;
+                if (filled + pending > MaxBodyBytes)
+                {
+                    return (default, TooLarge());
+                }
+                if (pending == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, pending).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+            if (pending == 0)
+            {
+                return (body, null);
+            }
+            var all = new byte[filled + pending];
+            body.AsSpan(0, filled).CopyTo(all);
+            buffer.AsSpan(0, pending).CopyTo(all.AsSpan(filled));
+            return (all, null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
 
         static IResult TooLarge() => Problem(413, "Body too large", $"The body may be at most {MaxBodyBytes} bytes.");
     }

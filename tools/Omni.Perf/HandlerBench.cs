@@ -25,12 +25,14 @@ internal sealed class HandlerBench : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _accepted;
 
     private HandlerBench(Azurite azurite, WebApplication edge, HandlerProcess handler, ServiceBusEmulator serviceBus, ProviderSandbox sandbox,
-        FunctionAppManifest manifest, Uri handlerAddress, ConcurrentDictionary<string, int> accepted)
+        FunctionAppManifest manifest, Uri handlerAddress, ConcurrentDictionary<string, int> accepted, Uri edgeAddress, CountingProxy? tableCounter)
     {
         _azurite = azurite;
         _edge = edge;
         _handler = handler;
         _accepted = accepted;
+        TableCounter = tableCounter;
+        ServiceBusConnectionString = ServiceBusEmulator.ConnectionString(edgeAddress);
         ServiceBus = serviceBus;
         Sandbox = sandbox;
         Manifest = manifest;
@@ -58,11 +60,21 @@ internal sealed class HandlerBench : IAsyncDisposable
     /// <summary>The load client: keep-alive connections to the handler, as the host's HttpClient keeps them.</summary>
     public HttpClient Http { get; }
 
-    /// <summary>How many sends to <paramref name="queue"/> the emulator answered 201 (the handler's enqueues).</summary>
+    /// <summary>The Service Bus emulator's connection string (the same one the handler is given).</summary>
+    public string ServiceBusConnectionString { get; }
+
+    /// <summary>Azurite's connection string, direct (the handler's own one goes through <see cref="TableCounter"/> when counting).</summary>
+    public string StorageConnectionString => _azurite.ConnectionString;
+
+    /// <summary>The counting proxy in front of Azurite that the handler's Table requests pass through; null unless started with <c>countTables</c>.</summary>
+    public CountingProxy? TableCounter { get; }
+
+    /// <summary>How many sends to <paramref name="queue"/> the emulator answered 201 (the handler's enqueues and the floor's sends).</summary>
     public int AcceptedSends(string queue) => _accepted.GetValueOrDefault(queue);
 
+    /// <param name="countTables">Put a <see cref="CountingProxy"/> between the handler and Azurite (adds a hop: only for counting, never for timing).</param>
     public static async Task<HandlerBench> StartAsync(ILoggerFactory loggers, IReadOnlyDictionary<string, string>? handlerOverrides = null,
-        CancellationToken cancellationToken = default)
+        bool countTables = false, CancellationToken cancellationToken = default)
     {
         var root = PerfStats.RepositoryRoot();
         var manifest = FunctionAppManifest.Load(PerfStats.FunctionAppBuildOutput());
@@ -70,8 +82,10 @@ internal sealed class HandlerBench : IAsyncDisposable
         var serviceBus = new ServiceBusEmulator(QueueSettings.Load(Path.Combine(root, "infra", "queues.json"), triggers), TimeProvider.System);
 
         var azurite = await Azurite.StartInMemoryAsync(cancellationToken);
+        CountingProxy? tableCounter = null;
         try
         {
+            tableCounter = countTables ? await CountingProxy.StartTablesAsync(new Uri($"http://127.0.0.1:{azurite.TablePort}")) : null;
             var edgeAddress = new Uri($"http://127.0.0.1:{Azurite.FreeTcpPort()}/");
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(edgeAddress.ToString().TrimEnd('/'));
@@ -93,7 +107,9 @@ internal sealed class HandlerBench : IAsyncDisposable
 
             var defaults = new Dictionary<string, string>(SandboxEnvironment.HandlerDefaults(edgeAddress, _ => false))
             {
-                ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                ["AzureWebJobsStorage"] = tableCounter is null
+                    ? azurite.ConnectionString
+                    : $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};TableEndpoint={tableCounter.Address}{Azurite.AccountName};",
                 ["ServiceBusConnection"] = ServiceBusEmulator.ConnectionString(edgeAddress),
                 ["FUNCTIONS_WORKER_RUNTIME"] = "custom",
             };
@@ -111,10 +127,14 @@ internal sealed class HandlerBench : IAsyncDisposable
             var handler = new HandlerProcess(manifest, environment, loggers, reason => Console.Error.WriteLine("handler: " + reason));
             await handler.StartAsync(cancellationToken);
             var address = await handler.WaitUntilReadyAsync(cancellationToken);
-            return new HandlerBench(azurite, edge, handler, serviceBus, sandbox, manifest, address, accepted);
+            return new HandlerBench(azurite, edge, handler, serviceBus, sandbox, manifest, address, accepted, edgeAddress, tableCounter);
         }
         catch
         {
+            if (tableCounter is not null)
+            {
+                await tableCounter.DisposeAsync();
+            }
             await azurite.DisposeAsync();
             throw;
         }
@@ -179,6 +199,10 @@ internal sealed class HandlerBench : IAsyncDisposable
         await Sandbox.DisposeAsync();
         await _edge.StopAsync();
         await _edge.DisposeAsync();
+        if (TableCounter is not null)
+        {
+            await TableCounter.DisposeAsync();
+        }
         await _azurite.DisposeAsync();
     }
 }

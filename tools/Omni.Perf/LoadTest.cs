@@ -25,7 +25,7 @@ internal static class LoadTest
         }
         var run = new LoadRunOptions
         {
-            Rate = PerfStats.Double(options, "rate", 50),
+            Rate = PerfStats.Double(options, "rate", 10),
             Duration = TimeSpan.FromSeconds(PerfStats.Int(options, "seconds", 60)),
             Contacts = PerfStats.Int(options, "contacts", 200),
             WarmUp = TimeSpan.FromSeconds(PerfStats.Int(options, "warmup", 15)),

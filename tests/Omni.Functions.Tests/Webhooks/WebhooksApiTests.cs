@@ -202,6 +202,40 @@ public sealed class WebhooksApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Acs_ChunkedBodyWithoutContentLength_IsReadWholeAndEnqueued()
+    {
+        using var http = Client();
+        // Padded with JSON whitespace to several pooled-buffer sizes; no Content-Length: sent chunked.
+        var padded = SmsReceived + new string(' ', 50_000);
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(padded)));
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/webhooks/acs?secret={AcsSecret}") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var message = Assert.Single(Assert.Single(_batches));
+        Assert.Equal("acs:Incoming_20200918002745d29ebbea-3341-4466-9690-0a03af35228e", message.MessageId);
+    }
+
+    [Fact]
+    public async Task Acs_ChunkedBodyOverOneMegabyte_Is413AndEnqueuesNothing()
+    {
+        using var http = Client();
+        var padded = SmsReceived + new string(' ', 1024 * 1024);
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(padded)));
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/webhooks/acs?secret={AcsSecret}") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await http.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        AssertNothingEnqueued();
+    }
+
+    [Fact]
     public async Task Acs_CloudEventsBatch_IsOneServiceBusBatch()
     {
         using var http = Client();
