@@ -168,24 +168,7 @@ internal sealed class HandlerBench : IAsyncDisposable
         var payloads = new List<byte[]>();
         while (emulated.TryLock(out var queued))
         {
-            var m = queued.Message;
-            payloads.Add(new ServiceBusTriggerMessage
-            {
-                Body = m.Body,
-                MessageId = queued.MessageId,
-                DeliveryCount = queued.DeliveryCount,
-                SequenceNumber = queued.SequenceNumber,
-                CorrelationId = m.CorrelationId,
-                SessionId = m.SessionId,
-                Subject = m.Subject,
-                ContentType = m.ContentType,
-                ReplyTo = m.ReplyTo,
-                To = m.To,
-                LockToken = queued.LockToken.ToString(),
-                EnqueuedTime = queued.EnqueuedTime,
-                ExpiresAt = queued.ExpiresAt,
-                ApplicationProperties = m.ApplicationProperties,
-            }.ToInvocationPayload(function, DateTimeOffset.UtcNow));
+            payloads.Add(queued.ToTriggerMessage().ToInvocationPayload(function, DateTimeOffset.UtcNow));
             emulated.Complete(queued);
         }
         return payloads;

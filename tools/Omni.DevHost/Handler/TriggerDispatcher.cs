@@ -118,24 +118,7 @@ public sealed class TriggerDispatcher
     private async Task<string?> InvokeAsync(QueuedMessage queued, Guid invocationId, CancellationToken stopping)
     {
         var baseAddress = await _handler.WaitUntilReadyAsync(stopping);
-        var m = queued.Message;
-        var payload = new ServiceBusTriggerMessage
-        {
-            Body = m.Body,
-            MessageId = queued.MessageId,
-            DeliveryCount = queued.DeliveryCount,
-            SequenceNumber = queued.SequenceNumber,
-            CorrelationId = m.CorrelationId,
-            SessionId = m.SessionId,
-            Subject = m.Subject,
-            ContentType = m.ContentType,
-            ReplyTo = m.ReplyTo,
-            To = m.To,
-            LockToken = queued.LockToken.ToString(),
-            EnqueuedTime = queued.EnqueuedTime,
-            ExpiresAt = queued.ExpiresAt,
-            ApplicationProperties = m.ApplicationProperties,
-        }.ToInvocationPayload(_function, _time.GetUtcNow());
+        var payload = queued.ToTriggerMessage().ToInvocationPayload(_function, _time.GetUtcNow());
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseAddress, _function.Name))
         {

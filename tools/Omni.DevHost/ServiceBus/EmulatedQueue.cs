@@ -123,6 +123,25 @@ public sealed class QueuedMessage
 
     /// <summary>True for the second copy <see cref="DeliveryFaults.Duplicate"/> made of a message.</summary>
     public bool IsDuplicateDelivery { get; internal init; }
+
+    /// <summary>This delivery as the Functions host hands it to a Service Bus trigger (body, broker and application properties).</summary>
+    public Omni.Hosting.ServiceBusTriggerMessage ToTriggerMessage() => new()
+    {
+        Body = Message.Body,
+        MessageId = MessageId,
+        DeliveryCount = DeliveryCount,
+        SequenceNumber = SequenceNumber,
+        CorrelationId = Message.CorrelationId,
+        SessionId = Message.SessionId,
+        Subject = Message.Subject,
+        ContentType = Message.ContentType,
+        ReplyTo = Message.ReplyTo,
+        To = Message.To,
+        LockToken = LockToken.ToString(),
+        EnqueuedTime = EnqueuedTime,
+        ExpiresAt = ExpiresAt,
+        ApplicationProperties = Message.ApplicationProperties,
+    };
 }
 
 public enum EnqueueOutcome
