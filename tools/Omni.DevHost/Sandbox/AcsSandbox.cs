@@ -333,20 +333,8 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
 
         var decisions = addresses.Select(a => (To: a, Decision: rules.Evaluate("acs", "email", a))).ToList();
         await DelayAsync(decisions.Select(d => d.Decision), context.RequestAborted);
-        if (decisions.Select(d => d.Decision).FirstOrDefault(d => d.RefusesRequest) is { } refusal)
+        if (await AnsweredByRulesAsync(context, decisions, Call, "A recipient address was rejected (sandbox rule)."))
         {
-            var refused = decisions.Select(d => calls.Add(Call(d.To, 0, d.Decision) with { Fault = refusal.Fault }).Id).ToList();
-            var answered = await SandboxFaults.RefuseAsync(context, refusal, AcsError);
-            refused.ForEach(id => calls.Update(id, c => c with { ResponseStatus = answered }));
-            return;
-        }
-        if (decisions.Any(d => d.Decision.Response == SandboxResponse.Permanent))
-        {
-            foreach (var (to, decision) in decisions)
-            {
-                calls.Add(Call(to, 400, decision));
-            }
-            await ErrorAsync(context, 400, "InvalidRecipient", "A recipient address was rejected (sandbox rule).");
             return;
         }
 
@@ -488,20 +476,8 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
 
         var decisions = recipients.Select(t => (To: t, Decision: rules.Evaluate("acs", "whatsapp", t))).ToList();
         await DelayAsync(decisions.Select(d => d.Decision), context.RequestAborted);
-        if (decisions.Select(d => d.Decision).FirstOrDefault(d => d.RefusesRequest) is { } refusal)
+        if (await AnsweredByRulesAsync(context, decisions, Call, "A recipient was rejected (sandbox rule)."))
         {
-            var refused = decisions.Select(d => calls.Add(Call(d.To, 0, d.Decision) with { Fault = refusal.Fault }).Id).ToList();
-            var answered = await SandboxFaults.RefuseAsync(context, refusal, AcsError);
-            refused.ForEach(id => calls.Update(id, c => c with { ResponseStatus = answered }));
-            return;
-        }
-        if (decisions.Any(d => d.Decision.Response == SandboxResponse.Permanent))
-        {
-            foreach (var (to, decision) in decisions)
-            {
-                calls.Add(Call(to, 400, decision));
-            }
-            await ErrorAsync(context, 400, "InvalidRecipient", "A recipient was rejected (sandbox rule).");
             return;
         }
 
@@ -673,6 +649,33 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(body.ToJsonString()), context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The whole-request answers the rules decide before anything is accepted (Email and Advanced Messaging): a refusal
+    /// fault (429/500/503/drop/late, <see cref="SandboxFaults"/>) or a rejected recipient (400 <c>InvalidRecipient</c>).
+    /// Every recipient's call is recorded either way. True when the request was answered.
+    /// </summary>
+    private async Task<bool> AnsweredByRulesAsync(HttpContext context, List<(string To, SandboxDecision Decision)> decisions,
+        Func<string, int, SandboxDecision?, SandboxCall> call, string rejected)
+    {
+        if (decisions.Select(d => d.Decision).FirstOrDefault(d => d.RefusesRequest) is { } refusal)
+        {
+            var refused = decisions.Select(d => calls.Add(call(d.To, 0, d.Decision) with { Fault = refusal.Fault }).Id).ToList();
+            var answered = await SandboxFaults.RefuseAsync(context, refusal, AcsError);
+            refused.ForEach(id => calls.Update(id, c => c with { ResponseStatus = answered }));
+            return true;
+        }
+        if (decisions.Any(d => d.Decision.Response == SandboxResponse.Permanent))
+        {
+            foreach (var (to, decision) in decisions)
+            {
+                calls.Add(call(to, 400, decision));
+            }
+            await ErrorAsync(context, 400, "InvalidRecipient", rejected);
+            return true;
+        }
+        return false;
     }
 
     private static Task ErrorAsync(HttpContext context, int status, string code, string message)
