@@ -16,7 +16,7 @@ public sealed record ReceivedRequest(string Method, string PathAndQuery, IReadOn
 
 /// <summary>
 /// The sandbox on its own Kestrel (127.0.0.1, free port) and a receiver for its delivery reports (another Kestrel)
-/// that records what arrives and answers with the statuses queued in <see cref="ReceiverStatuses"/> (then 200).
+/// that records the report posts that arrive and answers with the statuses queued in <see cref="ReceiverStatuses"/> (then 200).
 /// </summary>
 public sealed class SandboxFixture : IAsyncLifetime
 {
@@ -45,7 +45,9 @@ public sealed class SandboxFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _receiverApp = Build();
-        _receiverApp.Map("/{**path}", async (HttpContext context) =>
+        // Only report posts are recorded: the receiver listens on an ephemeral port, which another test's DevHost may have
+        // just handed to a handler that exited, so a stray readiness probe (GET /) can arrive here and must not count.
+        _receiverApp.MapPost("/api/webhooks/{**path}", async (HttpContext context) =>
         {
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);

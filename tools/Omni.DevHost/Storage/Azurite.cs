@@ -253,8 +253,47 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
+    private static readonly object PortGate = new();
+    private static readonly HashSet<int> PortsHandedOut = [];
+
+    /// <summary>
+    /// A loopback port that is free now, for a child process (Azurite, the handler) to bind a moment later. It is chosen
+    /// below the kernel's ephemeral range (Linux: 32768–60999; Windows: 49152–65535), so that the gap between this check
+    /// and the child's bind cannot be filled by an outgoing connection's local port or by a server bound to port 0 — a
+    /// port from the ephemeral range could be, and a readiness probe would then reach somebody else's server. A port is
+    /// handed out at most once per process.
+    /// </summary>
     public static int FreeTcpPort()
     {
+        const int Low = 20000, High = 32000;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(Low, High);
+            lock (PortGate)
+            {
+                if (PortsHandedOut.Contains(port))
+                {
+                    continue;
+                }
+            }
+            try
+            {
+                using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                probe.Listen();
+            }
+            catch (SocketException)
+            {
+                continue; // in use
+            }
+            lock (PortGate)
+            {
+                if (PortsHandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
