@@ -34,6 +34,16 @@ public sealed class OutboundPipeline(
     /// <summary>The <see cref="AttemptStatusChange.Source"/> of the history entries of an unconfirmed send (recorded, given up).</summary>
     public const string UnconfirmedSource = "unconfirmed";
 
+    /// <summary>
+    /// The source of the history entry written before a call to a provider without de-duplication (Twilio; see
+    /// <see cref="ISendJournal"/>): until an answer is recorded the send counts as unconfirmed, so a crash during the call
+    /// never becomes a second send.
+    /// </summary>
+    public const string CallingSource = "calling";
+
+    /// <summary>The source of the entry that lifts a <see cref="CallingSource"/> entry: the provider certainly did not take it.</summary>
+    public const string NotAcceptedSource = "not-accepted";
+
     /// <summary>How long an unconfirmed send waits for the provider's status callback (<c>Twilio__ConfirmWindowSeconds</c>).</summary>
     private readonly TimeSpan _confirmWindow = twilio?.ConfirmWindow ?? Omni.Channels.Twilio.TwilioOptions.DefaultConfirmWindow;
 
@@ -442,10 +452,23 @@ public sealed class OutboundPipeline(
         else
         {
             record.Content.TryGetValue(planned.Channel, out var content);
-            result = await sender.SendAsync(new ChannelSendRequest(
-                record.Id, command.Step, planned.Channel, planned.Address, content ?? new RenderedContent(null),
-                record.Request.Category!, MessageRequestValidator.UrgencyOf(record.Request), record.ContactId,
-                record.Request.CorrelationId, record.Request.Tags ?? []), cancellationToken);
+            var journal = new AttemptJournal(this, clock, command.Step, planned, stored);
+            try
+            {
+                result = await sender.SendAsync(new ChannelSendRequest(
+                    record.Id, command.Step, planned.Channel, planned.Address, content ?? new RenderedContent(null),
+                    record.Request.Category!, MessageRequestValidator.UrgencyOf(record.Request), record.ContactId,
+                    record.Request.CorrelationId, record.Request.Tags ?? []) { Journal = journal }, cancellationToken);
+            }
+            catch (StepInFlightException inFlight)
+            {
+                // Another delivery of this step is calling a provider that cannot recognise a repeat (or crashed in the
+                // call): this one sends nothing more and makes sure the step is confirmed or given up.
+                await ConfirmOrGiveUpAsync(record, command.Step, planned, inFlight.Since, now, cancellationToken);
+                return;
+            }
+            stored = journal.Known;
+            record = stored.Record;
         }
 
         if (result.Outcome != SendOutcome.Accepted && result.Tries.Any(t => t.Outcome == Omni.Channels.Outbound.ProviderTryOutcomes.Unconfirmed))
@@ -563,9 +586,20 @@ public sealed class OutboundPipeline(
 
     // ---------------------------------------------------------------- unconfirmed sends
 
-    /// <summary>When the attempt's send was recorded as unconfirmed, while it is still pending (unconfirmed); else null.</summary>
+    /// <summary>
+    /// While the attempt is pending: since when its send is unconfirmed — recorded so after an ambiguous answer, or a call
+    /// to a provider without de-duplication was started and no answer recorded (a crash, or a delivery still in the
+    /// call); else null.
+    /// </summary>
     private static DateTimeOffset? UnconfirmedSince(MessageAttempt attempt) =>
-        attempt.Status == AttemptStatus.Pending && attempt.History.LastOrDefault(h => h.Source == UnconfirmedSource) is { } entry ? entry.At : null;
+        attempt.Status == AttemptStatus.Pending && LastSendMark(attempt) is { Source: UnconfirmedSource or CallingSource } entry ? entry.At : null;
+
+    /// <summary>True when an ambiguous answer was recorded (not only the start of the call).</summary>
+    private static bool RecordedUnconfirmed(MessageAttempt attempt) =>
+        attempt.Status == AttemptStatus.Pending && LastSendMark(attempt) is { Source: UnconfirmedSource };
+
+    private static AttemptStatusChange? LastSendMark(MessageAttempt attempt) =>
+        attempt.History.LastOrDefault(h => h.Source is UnconfirmedSource or CallingSource or NotAcceptedSource);
 
     /// <summary>True when the attempt failed because its unconfirmed send was given up (not because a provider said so).</summary>
     private static bool WasGivenUp(MessageAttempt attempt) =>
@@ -584,7 +618,7 @@ public sealed class OutboundPipeline(
         var line = $"Step {step} ({planned.Channel.Name()}): unconfirmed: {note}.";
         var updated = await UpdateAsync(record.Id, current => current.AttemptFor(step) switch
         {
-            { Status: AttemptStatus.Pending } a when UnconfirmedSince(a) is null => WithAttempt(current, step, planned.Channel, now, x => x with
+            { Status: AttemptStatus.Pending } a when !RecordedUnconfirmed(a) => WithAttempt(current, step, planned.Channel, now, x => x with
             {
                 Provider = provider,
                 Error = result.Error,
@@ -630,7 +664,8 @@ public sealed class OutboundPipeline(
         var failed = await UpdateAsync(record.Id, current => current.AttemptFor(step) is { } a && UnconfirmedSince(a) is not null
             ? WithAttempt(current, step, planned.Channel, now, x =>
             {
-                var error = $"{x.Provider ?? "the provider"} did not confirm the send within {Window(_confirmWindow)} (its answer was lost: {x.Error}); not sent again, to avoid a double send";
+                var lost = RecordedUnconfirmed(x) ? $"its answer was lost: {x.Error}" : "the call was interrupted before its answer was recorded";
+                var error = $"{x.Provider ?? "the provider"} did not confirm the send within {Window(_confirmWindow)} ({lost}); not sent again, to avoid a double send";
                 return x with
                 {
                     Status = AttemptStatus.Failed,
@@ -645,6 +680,71 @@ public sealed class OutboundPipeline(
             await stats.RecordAsync(StatEvents.Failed(failed.Record, step, now), cancellationToken);
             await FallBackAsync(record.Id, step, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// <see cref="ISendJournal"/> over the attempt's history: an entry (<see cref="CallingSource"/>) before the call to a
+    /// provider without de-duplication — refused, and the provider not called, when another delivery's call is outstanding —
+    /// and one (<see cref="NotAcceptedSource"/>) when it certainly did not take the message. <see cref="Known"/> is the
+    /// version last written, for the writes that follow the send.
+    /// </summary>
+    private sealed class AttemptJournal(OutboundPipeline pipeline, TimeProvider clock, int step, PlannedStep planned, StoredMessage known) : ISendJournal
+    {
+        public StoredMessage Known { get; private set; } = known;
+
+        public async Task CallingAsync(string provider, CancellationToken cancellationToken)
+        {
+            var now = clock.GetUtcNow();
+            DateTimeOffset? outstanding = null;
+            var note = $"calling {provider}, which cannot recognise a repeat: not sent again until its answer is recorded";
+            var written = await pipeline.UpdateAsync(Known.Record.Id, current =>
+            {
+                outstanding = null;
+                if (current.AttemptFor(step) is not { Status: AttemptStatus.Pending } attempt)
+                {
+                    outstanding = now; // settled meanwhile (a status callback): nothing to send
+                    return null;
+                }
+                if (UnconfirmedSince(attempt) is { } since)
+                {
+                    outstanding = since;
+                    return null;
+                }
+                return WithAttempt(current, step, planned.Channel, now, a => a with
+                {
+                    Provider = provider,
+                    History = [.. a.History, new AttemptStatusChange(AttemptStatus.Pending, now, CallingSource, note)],
+                }, null);
+            }, cancellationToken, Known);
+            if (written is null)
+            {
+                throw new StepInFlightException(Known.Record.Id, step, outstanding ?? now);
+            }
+            Known = written;
+        }
+
+        public async Task NotAcceptedAsync(string provider, string? error, CancellationToken cancellationToken)
+        {
+            var now = clock.GetUtcNow();
+            var note = $"{provider} did not take it ({error ?? "no reason given"})";
+            if (await pipeline.UpdateAsync(Known.Record.Id, current => current.AttemptFor(step) is { Status: AttemptStatus.Pending } attempt
+                    && LastSendMark(attempt) is { Source: CallingSource }
+                ? WithAttempt(current, step, planned.Channel, now, a => a with
+                {
+                    History = [.. a.History, new AttemptStatusChange(AttemptStatus.Pending, now, NotAcceptedSource, note)],
+                }, null)
+                : null, cancellationToken, Known) is { } written)
+            {
+                Known = written;
+            }
+        }
+    }
+
+    /// <summary>Thrown by <see cref="AttemptJournal.CallingAsync"/>: the step's send is outstanding elsewhere (or settled).</summary>
+    private sealed class StepInFlightException(string messageId, int step, DateTimeOffset since)
+        : Exception($"Step {step} of message {messageId} is being sent by another delivery; not calling the provider.")
+    {
+        public DateTimeOffset Since { get; } = since;
     }
 
     /// <summary>After step <paramref name="failedStep"/> failed: send the next step (first/escalate), or end the message when nothing is left.</summary>

@@ -34,6 +34,27 @@ public sealed record ChannelSendRequest(
     IReadOnlyList<string> Tags)
 {
     public string IdempotencyKey => $"{MessageId}:{Step}";
+
+    /// <summary>
+    /// Where a sender records, durably, a call to a provider that cannot recognise a repeat (Twilio) before making it; null
+    /// records nothing (the sender's own tests, tools).
+    /// </summary>
+    public ISendJournal? Journal { get; init; }
+}
+
+/// <summary>
+/// The pipeline's record of calls to providers without de-duplication. A crash (or a redelivery while the first delivery
+/// is still in the call) after <see cref="CallingAsync"/> leaves the step <em>unconfirmed</em>: it is never sent again,
+/// and the provider's status callback confirms it or the confirmation window gives it up. Without the record the
+/// redelivery could not tell "never reached the provider" from "the provider has it", and would send it twice.
+/// </summary>
+public interface ISendJournal
+{
+    /// <summary>Before the call to <paramref name="provider"/>. If this throws, the provider is not called.</summary>
+    Task CallingAsync(string provider, CancellationToken cancellationToken);
+
+    /// <summary>After <paramref name="provider"/> certainly did not take the message: the step may be sent again.</summary>
+    Task NotAcceptedAsync(string provider, string? error, CancellationToken cancellationToken);
 }
 
 public enum SendOutcome

@@ -37,7 +37,9 @@ public sealed class SmsSenderOptions
 /// <see cref="SendOutcome.Transient"/>, because a double send is worse than a delay: at a provider that de-duplicates
 /// (<see cref="ISmsProvider.DeduplicatesRetries"/>, ACS) the queue redelivers and the same provider is retried under the same
 /// idempotency key; at one that does not (Twilio) the try is recorded as <see cref="ProviderTryOutcomes.Unconfirmed"/>, which
-/// tells the pipeline never to send the step again but to wait for the provider's status callback. A refused <em>number</em> is <see cref="SendOutcome.Permanent"/> without
+/// tells the pipeline never to send the step again but to wait for the provider's status callback; and before calling
+/// such a provider the sender tells the request's <see cref="ChannelSendRequest.Journal"/>, so that a crash during the
+/// call is unconfirmed too rather than a resend (and tells it again when the provider certainly did not take it). A refused <em>number</em> is <see cref="SendOutcome.Permanent"/> without
 /// trying further providers. When every provider refused: <see cref="SendOutcome.Transient"/> if any refusal was temporary,
 /// else <see cref="SendOutcome.Permanent"/>.
 /// </summary>
@@ -93,7 +95,18 @@ public sealed class SmsSender : IChannelSender
         {
             cancellationToken.ThrowIfCancellationRequested();
             lastProvider = provider.Name;
+            ISendJournal? journal = provider.DeduplicatesRetries ? null : request.Journal;
+            if (journal is not null)
+            {
+                await journal.CallingAsync(provider.Name, cancellationToken).ConfigureAwait(false);
+            }
+
             SmsProviderResult result = await provider.SendAsync(request, text, cancellationToken).ConfigureAwait(false);
+            if (journal is not null && result.Verdict is ProviderVerdict.NotAccepted or ProviderVerdict.RecipientRefused)
+            {
+                await journal.NotAcceptedAsync(provider.Name, result.Error, cancellationToken).ConfigureAwait(false);
+            }
+
             string outcome = result.Verdict switch
             {
                 ProviderVerdict.Accepted => ProviderTryOutcomes.Accepted,

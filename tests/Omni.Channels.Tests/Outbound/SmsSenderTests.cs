@@ -418,6 +418,76 @@ public sealed class SmsSenderTests
         Assert.Single(acs.Requests);
     }
 
+    /// <summary>Records what the sender journals, with how many Twilio requests had been made at that moment.</summary>
+    private sealed class RecordingJournal(FakeProvider twilio, bool refuse = false) : ISendJournal
+    {
+        public List<string> Entries { get; } = [];
+
+        public Task CallingAsync(string provider, CancellationToken cancellationToken)
+        {
+            Entries.Add($"calling {provider} after {twilio.Requests.Count} twilio request(s)");
+            return refuse ? throw new InvalidOperationException("journal unavailable") : Task.CompletedTask;
+        }
+
+        public Task NotAcceptedAsync(string provider, string? error, CancellationToken cancellationToken)
+        {
+            Entries.Add($"not accepted by {provider} after {twilio.Requests.Count} twilio request(s): {error}");
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task Journal_IsToldBeforeTheTwilioCall_NotForAcs_AndNothingAfterAnAcceptance()
+    {
+        var (sender, _, twilio) = Create(
+            _ => AcsError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable."),
+            _ => TwilioCreated());
+        var journal = new RecordingJournal(twilio);
+
+        SendResult result = await sender.SendAsync(Requests.Sms() with { Journal = journal }, CancellationToken.None);
+
+        Assert.Equal(SendOutcome.Accepted, result.Outcome);
+        Assert.Equal(["calling twilio after 0 twilio request(s)"], journal.Entries);
+    }
+
+    [Theory]
+    [InlineData("500", false)]
+    [InlineData("timeout", false)]
+    [InlineData("503", true)]
+    [InlineData("400", true)]
+    public async Task Journal_IsToldWhenTwilioCertainlyDidNotTakeIt_NotWhenItMayHave(string answer, bool notAccepted)
+    {
+        var (sender, _, twilio) = Create(NotCalled, _ => answer switch
+        {
+            "503" => TwilioError(HttpStatusCode.ServiceUnavailable, 20503, "Service Unavailable"),
+            "400" => TwilioError(HttpStatusCode.BadRequest, 21606, "The From phone number is not a valid, SMS-capable inbound phone number"),
+            _ => TwilioAmbiguous(answer),
+        }, "twilio");
+        var journal = new RecordingJournal(twilio);
+
+        await sender.SendAsync(Requests.Sms() with { Journal = journal }, CancellationToken.None);
+
+        Assert.Equal("calling twilio after 0 twilio request(s)", journal.Entries[0]);
+        if (notAccepted)
+        {
+            Assert.StartsWith("not accepted by twilio after 1 twilio request(s): twilio", Assert.Single(journal.Entries.Skip(1)), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Single(journal.Entries);
+        }
+    }
+
+    [Fact]
+    public async Task Journal_Failing_MeansTwilioIsNotCalled()
+    {
+        var (sender, _, twilio) = Create(NotCalled, _ => TwilioCreated(), "twilio");
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => sender.SendAsync(Requests.Sms() with { Journal = new RecordingJournal(twilio, refuse: true) }, CancellationToken.None));
+
+        Assert.Empty(twilio.Requests);
+    }
+
     [Fact]
     public async Task SendAsync_TwilioStatusCallback_NamesTheMessageAndStep()
     {

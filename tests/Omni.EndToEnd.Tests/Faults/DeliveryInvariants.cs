@@ -287,6 +287,10 @@ public static class DeliveryInvariants
     {
         static bool Terminal(string s) => s is "failed" or "expired";
         static int Rank(string s) => s switch { "pending" => 0, "queued" => 1, "sent" => 2, "delivered" => 3, "read" => 4, _ => 5 };
+        if (current == "pending" && next == "pending")
+        {
+            return true; // a note on a pending send (a Twilio call started or unconfirmed, docs/reliability.md), not a move
+        }
         if (current == next || Terminal(current))
         {
             return false;

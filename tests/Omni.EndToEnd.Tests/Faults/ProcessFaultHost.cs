@@ -21,6 +21,9 @@ public abstract class ProcessFaultHostFixture : IAsyncLifetime
 
     protected virtual DeliveryFaults DeliveryFaults => DeliveryFaults.None;
 
+    /// <summary>Settings for the handler on top of the DevHost's sandbox defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string> HandlerEnvironment => new Dictionary<string, string>();
+
     public async Task InitializeAsync()
     {
         Server = await DevHostServer.StartAsync(new DevHostOptions
@@ -32,6 +35,7 @@ public abstract class ProcessFaultHostFixture : IAsyncLifetime
             AzuriteLocation = Path.Combine(_data, "azurite"),
             QueuesFile = Path.Combine(TestPaths.RepositoryRoot, "infra", "queues.json"),
             DeliveryFaults = DeliveryFaults,
+            HandlerEnvironment = HandlerEnvironment,
         }, logging => logging.AddFilter(level => level >= LogLevel.Error).AddSimpleConsole(o => o.SingleLine = true));
     }
 

@@ -143,7 +143,7 @@ public sealed class PipelineHarness
                     await DispatchAsync(next, delivery);
                     break;
                 }
-                catch (Exception e) when (e is TransientSendException or UnknownProviderMessageException or MessageConflictException)
+                catch (Exception e) when (e is TransientSendException or UnknownProviderMessageException or MessageConflictException or SimulatedCrashException)
                 {
                     if (delivery >= Settings.MaxDeliveryCount)
                     {
@@ -208,7 +208,7 @@ public sealed class PipelineHarness
 /// <summary>A provider edge: answers each send from a script (default: accepted), and records every call.</summary>
 public sealed class ScriptedSender(Channel channel, string provider) : IChannelSender
 {
-    private readonly Queue<Func<ChannelSendRequest, SendResult>> _script = new();
+    private readonly Queue<Func<ChannelSendRequest, Task<SendResult>>> _script = new();
     private readonly Dictionary<string, string> _providerIds = [];
 
     public IReadOnlyList<Channel> Channels { get; } = [channel];
@@ -217,25 +217,29 @@ public sealed class ScriptedSender(Channel channel, string provider) : IChannelS
 
     public ScriptedSender Then(SendOutcome outcome, string? error = null)
     {
-        _script.Enqueue(request => outcome == SendOutcome.Accepted ? Accept(request) : new SendResult(outcome, Provider, null,
+        return Then(request => outcome == SendOutcome.Accepted ? Accept(request) : new SendResult(outcome, Provider, null,
             AttemptStatus.Failed, null, null, null, error ?? outcome.ToString(), null, [new ProviderTry(Provider, outcome.ToString().ToLowerInvariant(), DateTimeOffset.UnixEpoch, error)]));
-        return this;
     }
 
     /// <summary>Answers the next send with <paramref name="answer"/>.</summary>
-    public ScriptedSender Then(Func<ChannelSendRequest, SendResult> answer)
+    public ScriptedSender Then(Func<ChannelSendRequest, SendResult> answer) => ThenAsync(request => Task.FromResult(answer(request)));
+
+    /// <summary>Answers the next send with <paramref name="answer"/>, which may use the request's journal and await.</summary>
+    public ScriptedSender ThenAsync(Func<ChannelSendRequest, Task<SendResult>> answer)
     {
         _script.Enqueue(answer);
         return this;
     }
+
+    /// <summary>An acceptance by this provider (a new provider message id).</summary>
+    public SendResult Accepted(ChannelSendRequest request) => Accept(request);
 
     public string? ProviderIdFor(string messageId) => _providerIds.GetValueOrDefault(messageId);
 
     public Task<SendResult> SendAsync(ChannelSendRequest request, CancellationToken cancellationToken)
     {
         Calls.Add(request);
-        var answer = _script.Count > 0 ? _script.Dequeue() : Accept;
-        return Task.FromResult(answer(request));
+        return _script.Count > 0 ? _script.Dequeue()(request) : Task.FromResult(Accept(request));
     }
 
     private SendResult Accept(ChannelSendRequest request)
@@ -247,3 +251,9 @@ public sealed class ScriptedSender(Channel channel, string provider) : IChannelS
             [new ProviderTry(Provider, "accepted", DateTimeOffset.UnixEpoch)]);
     }
 }
+
+/// <summary>
+/// The handler process died in the middle of an invocation: nothing after the throw happens, and the harness delivers the
+/// message again (Service Bus does once the lock expires).
+/// </summary>
+public sealed class SimulatedCrashException() : Exception("The handler process died mid-invocation (simulated).");
