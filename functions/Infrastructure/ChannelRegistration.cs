@@ -18,7 +18,7 @@ public static class ChannelRegistration
 
     public static IServiceCollection AddOmniChannels(this IServiceCollection services, IConfiguration configuration)
     {
-        // SMS: ACS first, Twilio second (Sms__Providers); the ACS client retries nothing itself, redelivery does.
+        // SMS: ACS first, Twilio second (Sms__Providers). Every ACS client retries nothing itself (redelivery does), 30 s timeout.
         services.AddSingleton(_ => SmsSenderOptions.FromConfiguration(configuration));
         services.AddSingleton(_ => AcsSmsOptions.FromConfiguration(configuration));
         services.AddSingleton(_ => TwilioOptions.FromConfiguration(configuration));
@@ -39,7 +39,7 @@ public static class ChannelRegistration
         services.AddSingleton<IChannelSender>(sp =>
         {
             var options = sp.GetRequiredService<AcsEmailOptions>();
-            var client = options.IsConfigured ? CreateAcsClient(configuration, c => new EmailClient(c), (e, t) => new EmailClient(e, t)) : null;
+            var client = options.IsConfigured ? CreateAcsClient(configuration, c => new EmailClient(c, AcsClientDefaults.Apply(new EmailClientOptions())), (e, t) => new EmailClient(e, t, AcsClientDefaults.Apply(new EmailClientOptions()))) : null;
             return new EmailSender(options, client, sp.GetRequiredService<ILogger<EmailSender>>(), sp.GetRequiredService<TimeProvider>());
         });
 
@@ -48,7 +48,8 @@ public static class ChannelRegistration
         {
             var options = sp.GetRequiredService<AcsWhatsAppOptions>();
             var client = options.IsConfigured
-                ? CreateAcsClient(configuration, c => new NotificationMessagesClient(c), (e, t) => new NotificationMessagesClient(e, t))
+                ? CreateAcsClient(configuration, c => new NotificationMessagesClient(c, AcsClientDefaults.Apply(new CommunicationMessagesClientOptions())),
+                    (e, t) => new NotificationMessagesClient(e, t, AcsClientDefaults.Apply(new CommunicationMessagesClientOptions())))
                 : null;
             return new WhatsAppSender(options, client, sp.GetRequiredService<ILogger<WhatsAppSender>>(), sp.GetRequiredService<TimeProvider>());
         });

@@ -30,17 +30,11 @@ public sealed class AcsSmsOptions
     }
 
     /// <summary>
-    /// Client options for the <see cref="SmsClient"/> this provider uses: <b>no pipeline retries</b> (Service Bus redelivery is the
-    /// retry) so that every HTTP answer is seen and classified — a 503 after a hidden timed-out first attempt must not look like
-    /// a clean refusal, or failover could double-send — and a network timeout of <paramref name="networkTimeout"/> (default 30 s).
+    /// Client options for the <see cref="SmsClient"/> this provider uses (<see cref="AcsClientDefaults"/>: no pipeline retries —
+    /// for SMS a hidden timed-out first attempt behind a clean-looking 503 could make failover double-send — and a network
+    /// timeout of <paramref name="networkTimeout"/>, default 30 s).
     /// </summary>
-    public static SmsClientOptions CreateClientOptions(TimeSpan? networkTimeout = null)
-    {
-        var options = new SmsClientOptions();
-        options.Retry.MaxRetries = 0;
-        options.Retry.NetworkTimeout = networkTimeout ?? TimeSpan.FromSeconds(30);
-        return options;
-    }
+    public static SmsClientOptions CreateClientOptions(TimeSpan? networkTimeout = null) => AcsClientDefaults.Apply(new SmsClientOptions(), networkTimeout);
 }
 
 /// <summary>Whether the ACS connection settings exist (connection string or endpoint for managed identity).</summary>

@@ -30,6 +30,28 @@ public static class DeterministicGuid
 }
 
 /// <summary>Where a failed provider call stands: whether the provider can have accepted the message.</summary>
+/// <summary>
+/// What every ACS client Omni builds is configured with: <b>no pipeline retries</b> (Service Bus redelivery is the retry, so
+/// every HTTP answer is seen and classified — a 503 after a hidden timed-out first attempt must not look like a clean
+/// refusal) and a network timeout of 30 s (Azure.Core's default is 100 s per try, with 3 retries: an invocation could
+/// then outlive its queue lock and a redelivery run beside it).
+/// </summary>
+public static class AcsClientDefaults
+{
+    /// <summary>The network timeout of one ACS call.</summary>
+    public static readonly TimeSpan NetworkTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Applies the defaults to <paramref name="options"/>; <paramref name="networkTimeout"/> overrides the 30 s (tests).</summary>
+    public static TOptions Apply<TOptions>(TOptions options, TimeSpan? networkTimeout = null)
+        where TOptions : global::Azure.Core.ClientOptions
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Retry.MaxRetries = 0;
+        options.Retry.NetworkTimeout = networkTimeout ?? NetworkTimeout;
+        return options;
+    }
+}
+
 internal static class TransportFailure
 {
     /// <summary>
