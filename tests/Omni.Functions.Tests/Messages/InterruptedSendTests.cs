@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Omni.Channels;
 using Omni.Channels.Outbound;
 using Omni.Core.Contacts;
@@ -14,16 +13,9 @@ namespace Omni.Functions.Tests.Messages;
 /// </summary>
 public sealed class InterruptedSendTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
-    private static readonly TimeSpan Window = Omni.Channels.Twilio.TwilioOptions.DefaultConfirmWindow;
+    private static readonly TimeSpan Window = UnconfirmedSendTests.Window;
 
-    private static MessageRequest Text(string contactId) => new()
-    {
-        ContactId = contactId,
-        Category = "transactional",
-        Urgency = "high",
-        Strategy = "first",
-        Content = new MessageContentRequest { Text = "Your code is 123456", Subject = "Your code" },
-    };
+    private static MessageRequest Text(string contactId) => UnconfirmedSendTests.Text(contactId);
 
     private static SendResult TwilioAccepted(DateTimeOffset at, string sid) => new(SendOutcome.Accepted, "twilio", sid, AttemptStatus.Queued, 1, null, null, null, null,
         [new ProviderTry("twilio", ProviderTryOutcomes.Accepted, at)]);
@@ -32,17 +24,6 @@ public sealed class InterruptedSendTests(AzuriteFixture storage) : IClassFixture
     private sealed class TwilioCalls
     {
         public int Count;
-    }
-
-    private static void StatusCallback(PipelineHarness h, string sid, AttemptStatus status, string messageId, int step)
-    {
-        var report = new InboundEvent
-        {
-            Id = $"twilio:{sid}:{status}", Kind = InboundEventKind.Delivery, Provider = "twilio", Channel = Channel.Sms,
-            ProviderMessageId = sid, Status = status, OmniMessageId = messageId, OmniStep = step,
-            OccurredAt = h.Clock.GetUtcNow(), ReceivedAt = h.Clock.GetUtcNow(),
-        };
-        h.Sent.Add(new PipelineHarness.QueuedMessage(OmniQueues.Inbound, report.Id, JsonSerializer.SerializeToUtf8Bytes(report, JsonSerializerOptions.Web), h.Clock.GetUtcNow()));
     }
 
     /// <summary>The first send reaches Twilio, then the process dies before the answer is recorded.</summary>
@@ -77,7 +58,7 @@ public sealed class InterruptedSendTests(AzuriteFixture storage) : IClassFixture
         var check = Assert.Single(h.Sent, m => m.MessageId == $"{id}:0:confirm");
         Assert.Equal(attempt.History[^1].At + Window, check.VisibleAt);
 
-        StatusCallback(h, "SM00000000000000000000000000000042", AttemptStatus.Delivered, id, 0);
+        UnconfirmedSendTests.Callback(h, "SM00000000000000000000000000000042", AttemptStatus.Delivered, id, 0);
         await h.RunQueuesAsync();
 
         var record = await h.GetAsync(id);

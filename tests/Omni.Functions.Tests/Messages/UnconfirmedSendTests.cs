@@ -13,9 +13,10 @@ namespace Omni.Functions.Tests.Messages;
 /// </summary>
 public sealed class UnconfirmedSendTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
-    private static readonly TimeSpan Window = Omni.Channels.Twilio.TwilioOptions.DefaultConfirmWindow;
+    internal static readonly TimeSpan Window = Omni.Channels.Twilio.TwilioOptions.DefaultConfirmWindow;
 
-    private static MessageRequest Text(string contactId) => new()
+    /// <summary>An SMS for a contact with an email address too: the plan falls back to email.</summary>
+    internal static MessageRequest Text(string contactId) => new()
     {
         ContactId = contactId,
         Category = "transactional",
@@ -38,7 +39,8 @@ public sealed class UnconfirmedSendTests(AzuriteFixture storage) : IClassFixture
         return (h, id, created);
     }
 
-    private static void Callback(PipelineHarness h, string sid, AttemptStatus status, string? messageId, int? step, string? error = null)
+    /// <summary>Queues Twilio's status callback (with the message/step hints of its URL when given) on <c>inbound</c>.</summary>
+    internal static void Callback(PipelineHarness h, string sid, AttemptStatus status, string? messageId, int? step, string? error = null)
     {
         var report = new InboundEvent
         {
