@@ -29,7 +29,6 @@ public static class DeterministicGuid
     }
 }
 
-/// <summary>Where a failed provider call stands: whether the provider can have accepted the message.</summary>
 /// <summary>
 /// What every ACS client Omni builds is configured with: <b>no pipeline retries</b> (Service Bus redelivery is the retry, so
 /// every HTTP answer is seen and classified — a 503 after a hidden timed-out first attempt must not look like a clean
@@ -52,6 +51,7 @@ public static class AcsClientDefaults
     }
 }
 
+/// <summary>Where a failed provider call stands: whether the provider can have accepted the message.</summary>
 internal static class TransportFailure
 {
     /// <summary>

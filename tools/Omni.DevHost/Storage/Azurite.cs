@@ -269,13 +269,6 @@ public sealed class Azurite : IAsyncDisposable
         for (var attempt = 0; attempt < 100; attempt++)
         {
             var port = Random.Shared.Next(Low, High);
-            lock (PortGate)
-            {
-                if (PortsHandedOut.Contains(port))
-                {
-                    continue;
-                }
-            }
             try
             {
                 using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
