@@ -449,6 +449,25 @@ public sealed class SandboxFaultTests : IAsyncLifetime
         Assert.Equal(Assert.Single(_f.Sandbox.Calls.List()).ProviderMessageId, Assert.Single(reports.Select(r => r.MessageId).Distinct()));
     }
 
+    [Fact]
+    public async Task Reports_OfOneSend_KeepTheirOrder_WhenAnEarlierOneNeedsRetries()
+    {
+        // The first report (sent) is refused three times: retried after 50, 100 and 150 ms, it succeeds ~300 ms after its
+        // first try, later than the next report's planned time (+150 ms). That one waits for it.
+        _f.Sandbox.Rules.Replace([new SandboxRule { Channel = "whatsapp", Report = SandboxReport.Read, ReportOrder = SandboxReportOrder.InOrder, ReportDelayMs = 0 }]);
+        _f.ReceiverStatuses.Enqueue(500);
+        _f.ReceiverStatuses.Enqueue(500);
+        _f.ReceiverStatuses.Enqueue(500);
+
+        using var request = AcsRequest(_f.SandboxBase, "whatsapp");
+        using var response = await _f.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await _f.WaitForReceivedAsync(6);
+        await _f.Sandbox.WhenReportsIdleAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(["Sent", "Sent", "Sent", "Sent", "Delivered", "Read"], _f.Received.Select(AcsReport).Select(r => r.Status));
+    }
+
     [Theory]
     [InlineData(SandboxReportOrder.Final, false, SandboxReport.Read, new[] { "Read" })]
     [InlineData(SandboxReportOrder.InOrder, false, SandboxReport.Read, new[] { "Sent", "Delivered", "Read" })]

@@ -239,9 +239,10 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
     /// </summary>
     private void ScheduleReports(long callId, string messageId, SandboxDecision decision, IReadOnlyList<Func<DateTimeOffset, JsonObject>> sequence)
     {
+        Task? previous = null;
         foreach (var (build, delay) in ReportPlan.Order(sequence, decision))
         {
-            reporter.ScheduleEventGrid(callId, messageId, delay, build);
+            previous = reporter.ScheduleEventGrid(callId, messageId, delay, build, previous);
         }
     }
 

@@ -35,17 +35,23 @@ public sealed class DeliveryReporter : IAsyncDisposable
     /// <summary>Reports not yet finished (posted or given up).</summary>
     public int Pending => _pending.Count;
 
-    /// <summary>Posts the event <paramref name="buildEvent"/> makes (at posting time) to the ACS events URL as a one-event array.</summary>
-    public void ScheduleEventGrid(long callId, string messageId, TimeSpan delay, Func<DateTimeOffset, JsonObject> buildEvent)
+    /// <summary>
+    /// Posts the event <paramref name="buildEvent"/> makes (at posting time) to the ACS events URL as a one-event array,
+    /// after <paramref name="delay"/> and not before <paramref name="after"/> (the previous report of the same send) has
+    /// been posted or given up, so that one send's reports arrive in their planned order however busy the machine is.
+    /// </summary>
+    /// <returns>The post; pass it as the next report's <paramref name="after"/>.</returns>
+    public Task ScheduleEventGrid(long callId, string messageId, TimeSpan delay, Func<DateTimeOffset, JsonObject> buildEvent, Task? after = null)
     {
         if (_options.AcsEventsUrl is not { } target)
         {
             _calls.Update(callId, c => c with { ReportNote = "No AcsEventsUrl is configured: no Event Grid subscriber." });
-            return;
+            return Task.CompletedTask;
         }
-        Track(async token =>
+        return Track(async token =>
         {
             await Task.Delay(delay, _options.Time, token);
+            await (after ?? Task.CompletedTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             var body = new JsonArray(buildEvent(_options.Time.GetUtcNow())).ToJsonString();
             await PostWithRetriesAsync(callId, messageId, "acs", target, attempt =>
             {
@@ -63,14 +69,19 @@ public sealed class DeliveryReporter : IAsyncDisposable
         });
     }
 
-    /// <summary>Posts a Twilio status callback with <paramref name="parameters"/> to <paramref name="callback"/>, signed with <paramref name="authToken"/>.</summary>
-    public void ScheduleTwilio(long callId, string messageSid, TimeSpan delay, Uri callback, IReadOnlyDictionary<string, string> parameters, string authToken)
+    /// <summary>
+    /// Posts a Twilio status callback with <paramref name="parameters"/> to <paramref name="callback"/>, signed with
+    /// <paramref name="authToken"/>, after <paramref name="delay"/> and not before <paramref name="after"/> is done (as
+    /// <see cref="ScheduleEventGrid"/>).
+    /// </summary>
+    public Task ScheduleTwilio(long callId, string messageSid, TimeSpan delay, Uri callback, IReadOnlyDictionary<string, string> parameters, string authToken, Task? after = null)
     {
         var signature = TwilioSignature.Compute(authToken, callback.OriginalString, parameters);
         var idempotencyToken = Guid.NewGuid().ToString("D");
-        Track(async token =>
+        return Track(async token =>
         {
             await Task.Delay(delay, _options.Time, token);
+            await (after ?? Task.CompletedTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await PostWithRetriesAsync(callId, messageSid, "twilio", callback, _ =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Post, callback) { Content = new FormUrlEncodedContent(parameters) };
@@ -82,7 +93,7 @@ public sealed class DeliveryReporter : IAsyncDisposable
         });
     }
 
-    private void Track(Func<CancellationToken, Task> work)
+    private Task Track(Func<CancellationToken, Task> work)
     {
         var task = Task.Run(async () =>
         {
@@ -96,6 +107,7 @@ public sealed class DeliveryReporter : IAsyncDisposable
         });
         _pending[task] = 0;
         task.ContinueWith(t => _pending.TryRemove(t, out _), TaskScheduler.Default);
+        return task;
     }
 
     private async Task PostWithRetriesAsync(long callId, string messageId, string provider, Uri target,

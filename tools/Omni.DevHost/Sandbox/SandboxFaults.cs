@@ -105,7 +105,7 @@ internal static class SandboxFaults
 /// <summary>Which reports of one accepted send are posted, in what order and when (<see cref="SandboxRule.ReportOrder"/>, <see cref="SandboxRule.DuplicateReports"/>).</summary>
 internal static class ReportPlan
 {
-    /// <summary>The time between two posts of the same send's reports, so that they arrive in the planned order.</summary>
+    /// <summary>The time between two posts of the same send's reports (each also waits for the one before it to be done).</summary>
     public static readonly TimeSpan Gap = TimeSpan.FromMilliseconds(150);
 
     /// <param name="sequence">Every status the provider reports for the send, in the provider's order, the final one last.</param>

@@ -115,6 +115,7 @@ internal sealed partial class TwilioSandbox(ProviderSandboxOptions options, Sand
         {
             // What Twilio reports, in order: sent, then delivered or undelivered.
             var finalStatus = final == SandboxReport.Failed ? "undelivered" : "delivered";
+            Task? previous = null;
             foreach (var (status, delay) in ReportPlan.Order(["sent", finalStatus], decision))
             {
                 var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -136,7 +137,7 @@ internal sealed partial class TwilioSandbox(ProviderSandboxOptions options, Sand
                 {
                     parameters["ErrorCode"] = "30003";
                 }
-                reporter.ScheduleTwilio(call.Id, messageSid, delay, callback, parameters, options.TwilioAuthToken);
+                previous = reporter.ScheduleTwilio(call.Id, messageSid, delay, callback, parameters, options.TwilioAuthToken, previous);
             }
         }
         logger.LogInformation("Sandbox Twilio {Channel} to {To}: 201 {MessageSid}", channel, ProviderSandbox.Mask(to), messageSid);
