@@ -15,14 +15,47 @@ param location string
 param principalId string = ''
 
 @allowed([ 'User', 'ServicePrincipal', 'Group' ])
-@description('Kind of principalId: User for a person running azd, ServicePrincipal for a pipeline.')
+@description('Kind of principalId (azd sets AZURE_PRINCIPAL_TYPE): User for a person running azd, ServicePrincipal for a pipeline.')
 param principalType string = 'User'
 
 @description('Where Azure Communication Services keeps data at rest ("United States", "Europe", "UK", ...). Fixed once created.')
 param acsDataLocation string = 'United States'
 
-@description('Create the Event Grid subscription that delivers ACS events to the AcsEvents function. Leave false until the code (with AcsEvents) is deployed: Event Grid validates the webhook when the subscription is created.')
-param deployAcsEventSubscription bool = false
+@description('Key Vault purge protection. Off by default so that `azd down --purge` frees the vault name for the next `azd up` of the same environment; turn it on for production (it cannot be turned off again on that vault).')
+param keyVaultPurgeProtection bool = false
+
+// Settings that are not secrets, from the azd environment (`azd env set OMNI_SMS_FROM +15550100`, see
+// main.parameters.json). Bicep owns the app settings: a value set by hand in the portal is gone after the next
+// provision, these stay. Empty means unset.
+@description('ACS SMS sender number in E.164 (AcsSms__From). SMS over ACS stays off without it.')
+param smsFrom string = ''
+
+@description('SMS provider order (Sms__Providers), e.g. "acs,twilio".')
+param smsProviders string = ''
+
+@description('Twilio account SID (Twilio__AccountSid); not a secret, the auth token is.')
+param twilioAccountSid string = ''
+
+@description('Twilio sender number in E.164 (Twilio__From).')
+param twilioFrom string = ''
+
+@description('Twilio Messaging Service SID (Twilio__MessagingServiceSid), instead of a sender number.')
+param twilioMessagingServiceSid string = ''
+
+@description('ACS Advanced Messaging channel registration id for WhatsApp (AcsWhatsApp__ChannelRegistrationId).')
+param whatsAppChannelRegistrationId string = ''
+
+@description('Brand name used in templates and keyword replies (Brand__Name).')
+param brandName string = ''
+
+@description('Public base URL of the app when it is served on a custom domain (Omni__PublicBaseUrl); empty: the default host name.')
+param publicBaseUrl string = ''
+
+@description('URL that receives Omni\'s signed app events (AppEvents__Url).')
+param appEventsUrl string = ''
+
+@description('URL of the app\'s in-app message endpoint (InApp__Endpoint).')
+param inAppEndpoint string = ''
 
 @minValue(40)
 @maxValue(1000)
@@ -43,6 +76,20 @@ var queueFile = loadJsonContent('queues.json')
 var queues = map(queueFile.queues, queue => union(queueFile.defaults, queue))
 var tables = loadJsonContent('tables.json').tables
 var appSecrets = loadJsonContent('appsecrets.json').secrets
+
+// Only the settings given a value reach the app.
+var parameterSettings = filter([
+  { name: 'AcsSms__From', value: smsFrom }
+  { name: 'Sms__Providers', value: smsProviders }
+  { name: 'Twilio__AccountSid', value: twilioAccountSid }
+  { name: 'Twilio__From', value: twilioFrom }
+  { name: 'Twilio__MessagingServiceSid', value: twilioMessagingServiceSid }
+  { name: 'AcsWhatsApp__ChannelRegistrationId', value: whatsAppChannelRegistrationId }
+  { name: 'Brand__Name', value: brandName }
+  { name: 'Omni__PublicBaseUrl', value: publicBaseUrl }
+  { name: 'AppEvents__Url', value: appEventsUrl }
+  { name: 'InApp__Endpoint', value: inAppEndpoint }
+], setting => !empty(setting.value))
 
 var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}'
@@ -104,8 +151,9 @@ module keyVault 'app/keyvault.bicep' = {
     name: '${abbrs.keyVaultVaults}${resourceToken}'
     location: location
     tags: tags
-    secretsOfficerPrincipalId: principalId
-    secretsOfficerPrincipalType: principalType
+    deployerObjectId: principalId
+    deployerKind: principalType
+    purgeProtection: keyVaultPurgeProtection
   }
 }
 
@@ -116,7 +164,6 @@ module communication 'app/communication.bicep' = {
     communicationServiceName: '${abbrs.communicationServices}${resourceToken}'
     emailServiceName: '${abbrs.communicationEmailServices}${resourceToken}'
     systemTopicName: '${abbrs.eventGridSystemTopics}acs-${resourceToken}'
-    location: location
     tags: tags
     dataLocation: acsDataLocation
   }
@@ -152,6 +199,7 @@ module functionApp 'app/function.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     keyVaultUri: keyVault.outputs.uri
     appSecrets: appSecrets
+    parameterSettings: parameterSettings
     communicationServiceEndpoint: communication.outputs.endpoint
     emailSenderAddress: communication.outputs.emailSenderAddress
     maximumInstanceCount: maximumInstanceCount
@@ -163,24 +211,17 @@ module functionApp 'app/function.bicep' = {
   ]
 }
 
-// The vault by name (computable at the start of the deployment, as getSecret needs): the event subscription's URL
-// carries the AcsEvents secret, read here and passed as a secure parameter, never output.
-resource vaultForSecrets 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
-  name: '${abbrs.keyVaultVaults}${resourceToken}'
-  scope: rg
-}
-
-module acsEvents 'app/acs-events.bicep' = if (deployAcsEventSubscription) {
+// Event Grid delivers ACS events (SMS received, delivery and engagement reports, WhatsApp) to the acs-events queue
+// with the system topic's own identity: no webhook handshake, no secret, wired by the first `azd up`.
+module acsEvents 'app/acs-events.bicep' = {
   name: 'acs-events'
   scope: rg
   params: {
     systemTopicName: communication.outputs.systemTopicName
-    functionAppName: functionApp.outputs.name
-    acsEventsSecret: vaultForSecrets.getSecret('acs-events-secret')
+    systemTopicPrincipalId: communication.outputs.systemTopicPrincipalId
+    serviceBusNamespaceName: serviceBus.outputs.name
+    queueName: 'acs-events'
   }
-  dependsOn: [
-    keyVault
-  ]
 }
 
 // azd stores these in .azure/<env>/.env; ops read them with `azd env get-values`.
@@ -203,5 +244,5 @@ output AZURE_ACS_NAME string = communication.outputs.name
 output AZURE_ACS_ENDPOINT string = communication.outputs.endpoint
 output AZURE_ACS_EMAIL_SENDER string = communication.outputs.emailSenderAddress
 output AZURE_ACS_EVENTGRID_SYSTEM_TOPIC string = communication.outputs.systemTopicName
-output AZURE_ACS_EVENTS_WEBHOOK string = '${functionApp.outputs.url}/api/webhooks/acs'
+output AZURE_ACS_EVENTS_QUEUE string = acsEvents.outputs.queueName
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

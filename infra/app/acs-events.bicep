@@ -1,10 +1,15 @@
-// The Event Grid subscription that delivers ACS events to the AcsEvents function. Deploy it (main.bicep parameter
-// deployAcsEventSubscription) only after the code is deployed and the Key Vault secret acs-events-secret exists:
-// Event Grid validates the webhook when it is created, and AcsEvents refuses calls without the secret.
+// ACS events reach Omni through Service Bus: the Event Grid system topic on the ACS resource delivers each event as one
+// message to the acs-events queue, authenticating with the topic's system-assigned identity (Azure Service Bus Data
+// Sender on that queue alone). Nothing to validate and no secret, so the first `azd up` wires it; the AcsEventQueue
+// function consumes the queue. Why not the webhook: docs/deploy.md, "ACS events".
 param systemTopicName string
-param functionAppName string
-@description('Route of the AcsEvents function (its function.json), without the api/ prefix.')
-param webhookRoute string = 'webhooks/acs'
+@description('Principal id of the system topic\'s system-assigned identity.')
+param systemTopicPrincipalId string
+param serviceBusNamespaceName string
+@description('The queue AcsEventQueue is triggered by (infra/queues.json).')
+param queueName string
+
+var azureServiceBusDataSender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
 
 var eventTypes = [
   'Microsoft.Communication.SMSReceived'
@@ -19,25 +24,40 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
   name: systemTopicName
 }
 
-resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
-  name: functionAppName
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' existing = {
+  name: serviceBusNamespaceName
 }
 
-@secure()
-@description('The shared secret AcsEvents checks (app setting AcsEvents__Secret, Key Vault secret acs-events-secret).')
-param acsEventsSecret string
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' existing = {
+  parent: serviceBus
+  name: queueName
+}
+
+resource topicSendsToQueue 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(queue.id, systemTopicPrincipalId, azureServiceBusDataSender)
+  scope: queue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', azureServiceBusDataSender)
+    principalId: systemTopicPrincipalId
+    principalType: 'ServicePrincipal'
+    description: 'Azure Service Bus Data Sender: Event Grid delivers ACS events to the ${queueName} queue'
+  }
+}
 
 resource acsEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
   parent: systemTopic
   name: 'omni-acs-events'
   properties: {
     eventDeliverySchema: 'EventGridSchema'
-    destination: {
-      endpointType: 'WebHook'
-      properties: {
-        endpointUrl: 'https://${functionApp.properties.defaultHostName}/api/${webhookRoute}?secret=${acsEventsSecret}'
-        maxEventsPerBatch: 1
-        preferredBatchSizeInKilobytes: 64
+    deliveryWithResourceIdentity: {
+      identity: {
+        type: 'SystemAssigned'
+      }
+      destination: {
+        endpointType: 'ServiceBusQueue'
+        properties: {
+          resourceId: queue.id
+        }
       }
     }
     filter: {
@@ -48,7 +68,11 @@ resource acsEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-
       eventTimeToLiveInMinutes: 1440
     }
   }
+  // Event Grid needs the role before its first delivery.
+  dependsOn: [
+    topicSendsToQueue
+  ]
 }
 
 output eventSubscriptionName string = acsEvents.name
-output webhookBaseUrl string = 'https://${functionApp.properties.defaultHostName}/api/${webhookRoute}'
+output queueName string = queue.name

@@ -3,7 +3,6 @@
 param communicationServiceName string
 param emailServiceName string
 param systemTopicName string
-param location string
 param tags object = {}
 @description('Where ACS stores data at rest, e.g. "United States", "Europe", "UK". Fixed once created.')
 param dataLocation string = 'United States'
@@ -42,12 +41,14 @@ resource communicationService 'Microsoft.Communication/communicationServices@202
   }
 }
 
-// Created with the resource so the topic exists before the app does; the subscription that delivers to the
-// AcsEvents webhook is acs-events.bicep, deployed only when the function is live (Event Grid validates it).
+// The topic's own identity delivers events to Service Bus (acs-events.bicep grants it the sender role on one queue).
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   name: systemTopicName
   location: 'global'
   tags: tags
+  identity: {
+    type: 'SystemAssigned'
+  }
   properties: {
     source: communicationService.id
     topicType: 'Microsoft.Communication.CommunicationServices'
@@ -61,3 +62,4 @@ output emailServiceName string = emailService.name
 output emailSenderDomain string = managedDomain.properties.mailFromSenderDomain
 output emailSenderAddress string = 'DoNotReply@${managedDomain.properties.mailFromSenderDomain}'
 output systemTopicName string = systemTopic.name
+output systemTopicPrincipalId string = systemTopic.identity.principalId

@@ -1,6 +1,8 @@
 // The function app: Flex Consumption (Linux), the custom-handler runtime, the user-assigned identity for every
-// outbound call, the package deployed from a blob container, HTTPS/TLS 1.2 only, no FTP or basic-auth publishing.
-// On Flex the worker comes from functionAppConfig.runtime: no FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION.
+// outbound call, the package deployed from a blob container, HTTPS/TLS 1.2 only, no basic-auth publishing.
+// Flex Consumption rejects the settings and site properties of the older plans (FUNCTIONS_WORKER_RUNTIME,
+// FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE, ftpsState, ...): the runtime comes from functionAppConfig, and
+// Flex has no FTP at all. tests/Omni.Infra.Tests checks the compiled template for them.
 param name string
 param planName string
 param location string
@@ -16,6 +18,8 @@ param applicationInsightsConnectionString string
 param keyVaultUri string
 @description('infra/appsecrets.json secrets: app setting name + Key Vault secret name.')
 param appSecrets array
+@description('Non-secret settings from the azd environment ({ name, value }), already without the empty ones.')
+param parameterSettings array = []
 param communicationServiceEndpoint string
 param emailSenderAddress string
 @minValue(40)
@@ -101,21 +105,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      appSettings: concat(connectionSettings, secretSettings)
+      appSettings: concat(connectionSettings, secretSettings, parameterSettings)
     }
   }
 }
 
-// Basic-auth (publishing profile) deployment and FTP off: deployments authenticate with Entra ID only.
-resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: functionApp
-  name: 'ftp'
-  properties: {
-    allow: false
-  }
-}
-
+// Basic-auth (publishing profile) deployment off: deployments authenticate with Entra ID only.
 resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: functionApp
   name: 'scm'

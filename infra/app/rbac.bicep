@@ -1,7 +1,8 @@
 // Every role the app's managed identity holds, from ONE role map. Each entry names the resource it is scoped to,
 // so every grant stays on the single resource it is for (never the resource group or subscription).
 // One loop per scope is needed only because a role assignment's `scope` must be a resource symbol.
-// guid(scope, principal, role) names make redeployments idempotent. Why each role: docs/deploy.md, "Roles".
+// guid(scope, principal, role) names make redeployments idempotent. Each description is '<role name>: <why>', which
+// the tests hold against Microsoft's built-in roles table. Why each role: docs/deploy.md, "Roles".
 param principalId string
 param storageAccountName string
 param serviceBusNamespaceName string
@@ -14,37 +15,31 @@ var roleMap = [
     role: 'Storage Blob Data Owner'
     id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
     scope: 'storage'
-    purpose: 'Functions host blobs (keys, leases) and the Flex deployment package container'
+    purpose: 'the Functions host\'s blobs (keys, leases) and the Flex deployment package container'
   }
   {
     role: 'Storage Table Data Contributor'
     id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
     scope: 'storage'
-    purpose: 'Omni tables (contacts, messages, indexes, idempotency, stats)'
-  }
-  {
-    role: 'Storage Queue Data Contributor'
-    id: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-    scope: 'storage'
-    purpose: 'Functions host storage queues (AzureWebJobsStorage)'
+    purpose: 'Omni\'s tables (contacts, messages, indexes, idempotency keys, stats, templates)'
   }
   {
     role: 'Azure Service Bus Data Sender'
     id: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
     scope: 'serviceBus'
-    purpose: 'Omni REST sender: outbound, send-<channel>, inbound and scheduled messages'
+    purpose: 'Omni\'s REST sender: outbound, send-<channel>, inbound, app-events and scheduled messages'
   }
   {
     role: 'Azure Service Bus Data Receiver'
     id: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
     scope: 'serviceBus'
-    purpose: 'Service Bus triggers receive and settle messages'
+    purpose: 'the Service Bus triggers receive and settle messages, and the dead-letter API reads them'
   }
   {
     role: 'Azure Service Bus Data Owner'
     id: '090c5cfd-751d-490a-894a-3ce6f1109419'
     scope: 'serviceBus'
-    purpose: 'Target-based scaling reads queue runtime properties (message counts); without it Flex falls back to peek-based scaling'
+    purpose: 'the Service Bus trigger\'s documented second role: target-based scaling reads queue runtime properties (message counts)'
   }
   {
     role: 'Key Vault Secrets User'
@@ -59,10 +54,10 @@ var roleMap = [
     purpose: 'Entra-authenticated telemetry ingestion (the component has local auth disabled)'
   }
   {
-    role: 'Contributor'
-    id: 'b24988ac-6180-42a0-ab88-20f7382dd24c'
+    role: 'Communication and Email Service Owner'
+    id: '09976791-48a7-449e-bb21-39d1a415f350'
     scope: 'communication'
-    purpose: 'Entra ID (token) calls to ACS SMS, Email and Advanced Messaging; no narrower built-in data role exists'
+    purpose: 'Entra ID (token) calls to ACS SMS, Email and Advanced Messaging; the narrowest built-in role holding the CommunicationServices read/write and EmailServices write actions ACS checks for them'
   }
 ]
 
@@ -93,7 +88,7 @@ resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [fo
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.id)
     principalId: principalId
     principalType: 'ServicePrincipal'
-    description: role.purpose
+    description: '${role.role}: ${role.purpose}'
   }
 }]
 
@@ -104,7 +99,7 @@ resource serviceBusRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.id)
     principalId: principalId
     principalType: 'ServicePrincipal'
-    description: role.purpose
+    description: '${role.role}: ${role.purpose}'
   }
 }]
 
@@ -115,7 +110,7 @@ resource keyVaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [f
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.id)
     principalId: principalId
     principalType: 'ServicePrincipal'
-    description: role.purpose
+    description: '${role.role}: ${role.purpose}'
   }
 }]
 
@@ -126,7 +121,7 @@ resource applicationInsightsRoles 'Microsoft.Authorization/roleAssignments@2022-
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.id)
     principalId: principalId
     principalType: 'ServicePrincipal'
-    description: role.purpose
+    description: '${role.role}: ${role.purpose}'
   }
 }]
 
@@ -137,7 +132,7 @@ resource communicationRoles 'Microsoft.Authorization/roleAssignments@2022-04-01'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.id)
     principalId: principalId
     principalType: 'ServicePrincipal'
-    description: role.purpose
+    description: '${role.role}: ${role.purpose}'
   }
 }]
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Omni.Infra.Tests.Bicep;
 
 namespace Omni.Infra.Tests;
 
@@ -31,13 +32,18 @@ public sealed class AzureYamlTests
     }
 
     [Fact]
-    public void FunctionBicep_TagsTheAppWithTheServiceName()
+    public void FunctionApp_IsTaggedWithTheServiceName()
     {
-        var main = BicepText.Modules(Repository.Read("infra", "main.bicep")).Single(m => m.Path == "app/function.bicep");
-        var function = Repository.Read("infra", "app", "function.bicep");
+        var site = RepositoryDeployment.Default.Single("Microsoft.Web/sites")!;
 
-        Assert.Equal("'api'", BicepText.Property(main.Body, "serviceName"));
-        Assert.Contains("tags: union(tags, { 'azd-service-name': serviceName })", function, StringComparison.Ordinal);
+        Assert.Equal("api", DeploymentSnapshot.Text(DeploymentSnapshot.At(site, "tags.azd-service-name")));
+    }
+
+    [Fact]
+    public void RequiredVersions_AzdKeepsTheRunBitAndKnowsCustom()
+    {
+        // language: custom exists since azd 1.20; before 1.26 azd zipped without Unix permissions and the handler lost its run bit.
+        Assert.Matches(@"(?m)^requiredVersions:\s*\n\s+azd:\s*['""]?>=\s*1\.26\.0['""]?\s*$", AzureYaml);
     }
 
     [Fact]
@@ -48,5 +54,33 @@ public sealed class AzureYamlTests
         Assert.Contains("\"${AZURE_ENV_NAME}\"", parameters, StringComparison.Ordinal);
         Assert.Contains("\"${AZURE_LOCATION}\"", parameters, StringComparison.Ordinal);
         Assert.Contains("\"${AZURE_PRINCIPAL_ID}\"", parameters, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "User")]
+    [InlineData("ServicePrincipal", "ServicePrincipal")]
+    public void PrincipalType_FollowsAzdPrincipalType(string? azdValue, string expected)
+    {
+        using var copy = InfraCopy.FromRepository();
+        var environment = azdValue is null ? new Dictionary<string, string>() : new() { ["AZURE_PRINCIPAL_TYPE"] = azdValue };
+
+        var deployer = copy.Snapshot(environment).OfType("Microsoft.Authorization/roleAssignments")
+            .Single(a => DeploymentSnapshot.Text(DeploymentSnapshot.At(a, "properties.principalId")) == InfraCopy.DefaultAzdEnvironment["AZURE_PRINCIPAL_ID"]);
+
+        Assert.Equal(expected, DeploymentSnapshot.Text(DeploymentSnapshot.At(deployer, "properties.principalType")));
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("true", "true")]
+    public void KeyVaultPurgeProtection_OffByDefault_OnWhenAsked(string? azdValue, string? expected)
+    {
+        using var copy = InfraCopy.FromRepository();
+        var environment = azdValue is null ? new Dictionary<string, string>() : new() { ["OMNI_KEYVAULT_PURGE_PROTECTION"] = azdValue };
+
+        var vault = copy.Snapshot(environment).Single("Microsoft.KeyVault/vaults")!;
+
+        // Off is the property left out (null): the Key Vault API refuses false.
+        Assert.Equal(expected, DeploymentSnapshot.Text(DeploymentSnapshot.At(vault, "properties.enablePurgeProtection")));
     }
 }

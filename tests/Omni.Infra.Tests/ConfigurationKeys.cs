@@ -12,6 +12,9 @@ internal enum KeySource
     /// <summary>infra/appsecrets.json maps it to a Key Vault secret; function.bicep writes the Key Vault reference.</summary>
     Secret,
 
+    /// <summary>Not a secret, but the deployment's own: a main.bicep parameter fed from an azd environment variable.</summary>
+    Parameter,
+
     /// <summary>An alternative the code accepts but the deployment does not need; docs/deploy.md lists it.</summary>
     Optional,
 
@@ -19,8 +22,8 @@ internal enum KeySource
     LocalOnly,
 }
 
-/// <summary>A configuration key, the file that reads it, and the text in that file that shows it does.</summary>
-internal sealed record ConfigurationKey(string Key, string ReadBy, string Evidence, KeySource Source);
+/// <summary>A configuration key, the file that reads it, the text in that file that shows it does, and where Azure gets it.</summary>
+internal sealed record ConfigurationKey(string Key, string ReadBy, string Evidence, KeySource Source, string? AzdVariable = null);
 
 /// <summary>
 /// Every configuration key the deployed app reads — the one list the cross-check holds the IaC and the docs to.
@@ -71,21 +74,21 @@ internal static class ConfigurationKeys
         new("AcsConnection__credential", Connections, "\"credential\"", KeySource.Bicep),
         new("AcsConnection__clientId", Connections, "\"clientId\"", KeySource.Bicep),
         new("AcsEmail__senderAddress", Email, "\"AcsEmail:senderAddress\"", KeySource.Bicep),
-        new("AcsSms__From", AcsSms, "\"AcsSms:From\"", KeySource.Optional),
-        new("AcsWhatsApp__ChannelRegistrationId", WhatsApp, "\"AcsWhatsApp:ChannelRegistrationId\"", KeySource.Optional),
-        new("Sms__Providers", Sms, "\"Sms:Providers\"", KeySource.Optional),
-        new("Twilio__AccountSid", Twilio, "\"Twilio:AccountSid\"", KeySource.Secret),
+        new("AcsSms__From", AcsSms, "\"AcsSms:From\"", KeySource.Parameter, "OMNI_SMS_FROM"),
+        new("AcsWhatsApp__ChannelRegistrationId", WhatsApp, "\"AcsWhatsApp:ChannelRegistrationId\"", KeySource.Parameter, "OMNI_WHATSAPP_CHANNEL_REGISTRATION_ID"),
+        new("Sms__Providers", Sms, "\"Sms:Providers\"", KeySource.Parameter, "OMNI_SMS_PROVIDERS"),
+        new("Twilio__AccountSid", Twilio, "\"Twilio:AccountSid\"", KeySource.Parameter, "OMNI_TWILIO_ACCOUNT_SID"),
         new("Twilio__AuthToken", Twilio, "\"Twilio:AuthToken\"", KeySource.Secret),
-        new("Twilio__From", Twilio, "\"Twilio:From\"", KeySource.Optional),
-        new("Twilio__MessagingServiceSid", Twilio, "\"Twilio:MessagingServiceSid\"", KeySource.Optional),
+        new("Twilio__From", Twilio, "\"Twilio:From\"", KeySource.Parameter, "OMNI_TWILIO_FROM"),
+        new("Twilio__MessagingServiceSid", Twilio, "\"Twilio:MessagingServiceSid\"", KeySource.Parameter, "OMNI_TWILIO_MESSAGING_SERVICE_SID"),
         new("Twilio__BaseUrl", Twilio, "\"Twilio:BaseUrl\"", KeySource.Optional),
         new("Twilio__TimeoutSeconds", Twilio, "\"Twilio:TimeoutSeconds\"", KeySource.Optional),
         new("Twilio__ConfirmWindowSeconds", Twilio, "\"Twilio:ConfirmWindowSeconds\"", KeySource.Optional),
         new("Webhooks__SigningSecret", Webhook, "\"Webhooks:SigningSecret\"", KeySource.Secret),
         new("Webhooks__AllowPrivateTargets", Webhook, "\"Webhooks:AllowPrivateTargets\"", KeySource.Optional),
         new("Webhooks__TimeoutSeconds", Webhook, "\"Webhooks:TimeoutSeconds\"", KeySource.Optional),
-        new("InApp__Endpoint", Webhook, "\"InApp:Endpoint\"", KeySource.Optional),
-        new("Omni__PublicBaseUrl", Hosting, "\"Omni:PublicBaseUrl\"", KeySource.Optional),
+        new("InApp__Endpoint", Webhook, "\"InApp:Endpoint\"", KeySource.Parameter, "OMNI_INAPP_ENDPOINT"),
+        new("Omni__PublicBaseUrl", Hosting, "\"Omni:PublicBaseUrl\"", KeySource.Parameter, "OMNI_PUBLIC_BASE_URL"),
         new("Omni__UnsubscribeSecret", Email, "\"Omni:UnsubscribeSecret\"", KeySource.Secret),
         // tools/Omni.Perf's handler benchmark only: maps POST /_bench/baseline (docs/performance.md). Never set in Azure.
         new("Omni__Benchmark__BaselineEndpoint", "functions/Hosting/BenchmarkBaseline.cs", "\"Omni:Benchmark:BaselineEndpoint\"", KeySource.LocalOnly),
@@ -117,7 +120,7 @@ internal static class ConfigurationKeys
         new("Keywords__Default__ExtraOptOut", Inbound, "\"ExtraOptOut\"", KeySource.Optional),
         new("Keywords__Default__ExtraOptIn", Inbound, "\"ExtraOptIn\"", KeySource.Optional),
         new("Keywords__Senders__{sender}__HelpText", Inbound, "\"Senders\"", KeySource.Optional),
-        new("AppEvents__Url", Inbound, "\"AppEvents:Url\"", KeySource.Optional),
-        new("Brand__Name", Templates, "\"Brand\"", KeySource.Optional),
+        new("AppEvents__Url", Inbound, "\"AppEvents:Url\"", KeySource.Parameter, "OMNI_APP_EVENTS_URL"),
+        new("Brand__Name", Templates, "\"Brand\"", KeySource.Parameter, "OMNI_BRAND_NAME"),
     ];
 }

@@ -2,13 +2,15 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Xml;
 using Omni.Hosting;
+using Omni.Infra.Tests.Bicep;
+using static Omni.Infra.Tests.Bicep.DeploymentSnapshot;
 
 namespace Omni.Infra.Tests;
 
 /// <summary>
-/// Cross-checks the infrastructure code against the application code. Every check returns the gaps it found as
-/// readable sentences (empty = consistent), so a test can assert both that the repository is consistent and that a
-/// mutated copy is reported.
+/// Cross-checks what the Bicep would deploy (the compiler's snapshot of main.bicep, <see cref="DeploymentSnapshot"/>)
+/// against the application code and the docs. Every check returns the gaps it found as readable sentences (empty =
+/// consistent), so a test can assert both that the repository is consistent and that a mutated copy is reported.
 /// </summary>
 internal static partial class InfraCrossCheck
 {
@@ -22,18 +24,43 @@ internal static partial class InfraCrossCheck
     /// <summary>Tables the design names (shared/DESIGN.md, "Storage"); tables.json may hold more.</summary>
     public static readonly string[] DesignTables = ["contacts", "addressindex", "messages", "providerids", "idempotency", "channelstats"];
 
-    /// <summary>What the code calls, the role that allows it, and the resource the role must be scoped to.</summary>
-    public static readonly (string Need, string RoleId, string Scope)[] RequiredRoles =
+    /// <summary>
+    /// Who needs which role where, and why — the whole list: a role assignment not in it is a gap too (least privilege).
+    /// Principal: "app" (the function app's identity), "topic" (the ACS Event Grid topic's), "deployer" (whoever runs azd).
+    /// </summary>
+    public static readonly (string Need, string Role, string ScopeType, string Principal)[] RequiredRoles =
     [
-        ("Flex deployment package + host blobs", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "storage"),
-        ("Omni tables (TableServiceClient)", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "storage"),
-        ("host storage queues", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "storage"),
-        ("Service Bus send (ServiceBusSender)", "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", "serviceBus"),
-        ("Service Bus triggers (receive)", "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0", "serviceBus"),
-        ("Service Bus target-based scaling", "090c5cfd-751d-490a-894a-3ce6f1109419", "serviceBus"),
-        ("Key Vault references", "4633458b-17de-408a-b874-0445c86b69e6", "keyVault"),
-        ("Entra telemetry ingestion", "3913510d-42f4-4e42-8a64-420c390055eb", "applicationInsights"),
-        ("ACS SMS/Email/Advanced Messaging with Entra tokens", "b24988ac-6180-42a0-ab88-20f7382dd24c", "communication"),
+        ("Flex deployment package + host blobs", "Storage Blob Data Owner", "Microsoft.Storage/storageAccounts", "app"),
+        ("Omni tables (TableServiceClient)", "Storage Table Data Contributor", "Microsoft.Storage/storageAccounts", "app"),
+        ("Service Bus send (ServiceBusSender)", "Azure Service Bus Data Sender", "Microsoft.ServiceBus/namespaces", "app"),
+        ("Service Bus triggers (receive)", "Azure Service Bus Data Receiver", "Microsoft.ServiceBus/namespaces", "app"),
+        ("Service Bus trigger scaling", "Azure Service Bus Data Owner", "Microsoft.ServiceBus/namespaces", "app"),
+        ("Key Vault references", "Key Vault Secrets User", "Microsoft.KeyVault/vaults", "app"),
+        ("Entra telemetry ingestion", "Monitoring Metrics Publisher", "Microsoft.Insights/components", "app"),
+        ("ACS SMS/Email/Advanced Messaging with Entra tokens", "Communication and Email Service Owner", "Microsoft.Communication/communicationServices", "app"),
+        ("Event Grid delivers ACS events to the acs-events queue", "Azure Service Bus Data Sender", "Microsoft.ServiceBus/namespaces/queues", "topic"),
+        ("the deployer stores provider secrets", "Key Vault Secrets Officer", "Microsoft.KeyVault/vaults", "deployer"),
+    ];
+
+    /// <summary>The queue Event Grid delivers ACS events to (acs-events.bicep), consumed by a function.</summary>
+    public const string AcsEventsQueue = "acs-events";
+
+    /// <summary>App settings Flex Consumption rejects or ignores ("Flex Consumption plan deprecations", Functions app settings reference).</summary>
+    public static readonly string[] FlexRejectedSettings =
+    [
+        "ENABLE_ORYX_BUILD", "FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_WORKER_RUNTIME_VERSION",
+        "FUNCTIONS_MAX_HTTP_CONCURRENCY", "FUNCTIONS_WORKER_PROCESS_COUNT", "FUNCTIONS_WORKER_DYNAMIC_CONCURRENCY_ENABLED",
+        "SCM_DO_BUILD_DURING_DEPLOYMENT", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "WEBSITE_CONTENTOVERVNET",
+        "WEBSITE_CONTENTSHARE", "WEBSITE_DNS_SERVER", "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT", "WEBSITE_NODE_DEFAULT_VERSION",
+        "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_SKIP_CONTENTSHARE_VALIDATION", "WEBSITE_VNET_ROUTE_ALL",
+    ];
+
+    /// <summary>Site properties Flex Consumption rejects (same table): e.g. "FTPS not supported".</summary>
+    public static readonly string[] FlexRejectedSiteProperties =
+    [
+        "alwaysOn", "containerSize", "dnsConfiguration", "ftpsState", "isReserved", "IsXenon", "javaVersion", "linuxFxVersion",
+        "netFrameworkVersion", "powerShellVersion", "functionAppScaleLimit", "preWarmedInstanceCount", "use32BitWorkerProcess",
+        "vnetBackupRestoreEnabled", "vnetContentShareEnabled", "vnetImagePullEnabled", "vnetRouteAllEnabled", "windowsFxVersion",
     ];
 
     public static readonly string[] AcsEventTypes =
@@ -105,356 +132,332 @@ internal static partial class InfraCrossCheck
         return gaps;
     }
 
-    /// <summary>main.bicep loads queues.json, applies its defaults and hands the queues to a loop that sets every property the code relies on.</summary>
-    public static List<string> ServiceBusGaps(InfraSources sources)
+    /// <summary>Every queue of queues.json (defaults applied) is created with the properties the code relies on.</summary>
+    public static List<string> ServiceBusGaps(DeploymentSnapshot snapshot, string queuesJson)
     {
         var gaps = new List<string>();
-        var queuesVar = JsonFileVariable(sources.MainBicep, "queues.json", gaps);
-        var merged = queuesVar is null ? null : BicepText.VariableNames(sources.MainBicep).FirstOrDefault(v =>
-            BicepText.Variable(sources.MainBicep, v) is { } e && Regex.IsMatch(e, $@"union\(\s*{queuesVar}\.defaults\s*,") && e.Contains($"{queuesVar}.queues", StringComparison.Ordinal));
-        if (queuesVar is not null && merged is null)
+        var ns = One(snapshot, "Microsoft.ServiceBus/namespaces", gaps);
+        if (ns is not null)
         {
-            gaps.Add($"main.bicep does not apply queues.json defaults (no variable computing union({queuesVar}.defaults, queue) over {queuesVar}.queues)");
-        }
-        var module = ModuleFor(sources.MainBicep, "app/servicebus.bicep", gaps);
-        if (module is not null && merged is not null && BicepText.Property(module.Body, "queues") != merged)
-        {
-            gaps.Add($"main.bicep does not pass '{merged}' as the queues parameter of app/servicebus.bicep");
-        }
-
-        var resources = BicepText.Resources(sources.ServiceBusBicep);
-        var ns = resources.FirstOrDefault(r => r.Type == "Microsoft.ServiceBus/namespaces" && !r.Existing);
-        if (ns is null)
-        {
-            gaps.Add("servicebus.bicep creates no Service Bus namespace");
-        }
-        else
-        {
-            Expect(ns.Body, "disableLocalAuth", "true", "the Service Bus namespace", gaps);
-            if (BicepText.PropertyBlock(ns.Body, "sku") is not { } sku || BicepText.Property(sku, "name") != "'Standard'")
+            Expect(ns, "properties.disableLocalAuth", "true", "the Service Bus namespace", gaps);
+            if (Text(At(ns, "sku.name")) is not ("Standard" or "Premium"))
             {
-                gaps.Add("the Service Bus namespace is not on the Standard tier (duplicate detection needs Standard or Premium)");
+                gaps.Add("the Service Bus namespace is not on the Standard or Premium tier (duplicate detection needs one of them)");
             }
         }
-        var loop = resources.FirstOrDefault(r => r.Type == "Microsoft.ServiceBus/namespaces/queues" && r.IsLoop && r.LoopSource == "queues");
-        if (loop is null)
+        var file = JsonNode.Parse(queuesJson)!;
+        var defaults = file["defaults"] as JsonObject ?? [];
+        var created = snapshot.OfType("Microsoft.ServiceBus/namespaces/queues").ToDictionary(LeafName, StringComparer.Ordinal);
+        foreach (var queue in (file["queues"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            gaps.Add("servicebus.bicep has no queue resource looping over the 'queues' parameter");
-            return gaps;
-        }
-        var q = loop.LoopVariable!;
-        Expect(loop.Body, "name", $"{q}.name", "the queue loop", gaps);
-        var properties = BicepText.PropertyBlock(loop.Body, "properties") ?? "";
-        Expect(properties, "requiresDuplicateDetection", "true", "the queue loop", gaps);
-        foreach (var property in QueueProperties)
-        {
-            Expect(properties, property, $"{q}.{property}", "the queue loop", gaps);
-        }
-        return gaps;
-    }
-
-    /// <summary>Every key of <see cref="ConfigurationKeys"/> is set by the function app's settings or documented, as its source says.</summary>
-    public static List<string> SettingGaps(InfraSources sources, IEnumerable<ConfigurationKey> keys)
-    {
-        var gaps = new List<string>();
-        var settings = AppSettingNames(sources, gaps);
-        foreach (var key in keys)
-        {
-            switch (key.Source)
+            var name = queue["name"]?.GetValue<string>() ?? "(unnamed)";
+            if (!created.TryGetValue(name, out var resource))
             {
-                case KeySource.Bicep or KeySource.Secret when !settings.Contains(key.Key):
-                    gaps.Add($"app setting '{key.Key}' (read by {key.ReadBy}) is not set by infra/app/function.bicep");
-                    break;
-                case KeySource.LocalOnly when settings.Contains(key.Key):
-                    gaps.Add($"app setting '{key.Key}' is a local connection string; Azure uses identity-based settings");
-                    break;
-                case KeySource.Optional or KeySource.LocalOnly or KeySource.Host when !sources.DeployDoc.Contains(key.Key, StringComparison.Ordinal):
-                    gaps.Add($"'{key.Key}' ({key.Source}, read by {key.ReadBy}) is not listed in docs/deploy.md");
-                    break;
-            }
-        }
-        foreach (var forbidden in new[] { "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION" })
-        {
-            if (settings.Contains(forbidden))
-            {
-                gaps.Add($"app setting '{forbidden}' must not be set on Flex Consumption (functionAppConfig.runtime decides)");
-            }
-        }
-        return gaps;
-    }
-
-    /// <summary>The role map grants every role the code's calls need, each scoped to its resource by a guid()-named loop.</summary>
-    public static List<string> RoleGaps(InfraSources sources)
-    {
-        var gaps = new List<string>();
-        var map = BicepText.Variable(sources.RbacBicep, "roleMap");
-        if (map is null)
-        {
-            gaps.Add("rbac.bicep has no 'roleMap' variable");
-            return gaps;
-        }
-        var entries = BicepText.ObjectItems(map)
-            .Select(item => (Id: Unquote(BicepText.Property(item, "id")), Scope: Unquote(BicepText.Property(item, "scope"))))
-            .ToList();
-        foreach (var (need, roleId, scope) in RequiredRoles)
-        {
-            if (!entries.Contains((roleId, scope)))
-            {
-                gaps.Add($"role {roleId} on '{scope}' ({need}) is missing from the role map");
-            }
-        }
-        var assignments = BicepText.Resources(sources.RbacBicep)
-            .Where(r => r.Type == "Microsoft.Authorization/roleAssignments" && r.IsLoop).ToList();
-        foreach (var scope in entries.Select(e => e.Scope).Distinct())
-        {
-            var loop = assignments.FirstOrDefault(r =>
-                Regex.IsMatch(r.LoopSource!, $@"^filter\(\s*roleMap\s*,.*==\s*'{Regex.Escape(scope ?? "")}'\s*\)$"));
-            if (loop is null)
-            {
-                gaps.Add($"no role assignment loop over the role map's '{scope}' entries");
+                gaps.Add($"queue '{name}' of queues.json is not created");
                 continue;
             }
-            var name = BicepText.Property(loop.Body, "name") ?? "";
-            if (!Regex.IsMatch(name, $@"^guid\(\s*\w+\.id\s*,\s*principalId\s*,\s*{loop.LoopVariable}\.id\s*\)$"))
+            Expect(resource, "properties.requiresDuplicateDetection", "true", $"queue '{name}'", gaps);
+            Expect(resource, "properties.requiresSession", "false", $"queue '{name}'", gaps);
+            foreach (var property in QueueProperties)
             {
-                gaps.Add($"the '{scope}' role assignments are not named guid(<scope>.id, principalId, <role>.id)");
+                var wanted = Text(queue[property] ?? defaults[property]);
+                Expect(resource, $"properties.{property}", wanted, $"queue '{name}'", gaps);
             }
-            Expect(loop.Body, "principalId", "principalId", $"the '{scope}' role assignments", gaps);
-            if (BicepText.Property(loop.Body, "scope") is not { } target || target is "resourceGroup()" or "subscription()")
-            {
-                gaps.Add($"the '{scope}' role assignments are not scoped to their resource");
-            }
-        }
-        if (ModuleFor(sources.MainBicep, "app/rbac.bicep", gaps) is { } rbac && BicepText.Property(rbac.Body, "principalId") != "identity.outputs.principalId")
-        {
-            gaps.Add("main.bicep does not grant the roles to the app's managed identity (principalId: identity.outputs.principalId)");
         }
         return gaps;
     }
 
-    /// <summary>tables.json holds the design's tables and main.bicep creates every entry with a loop.</summary>
-    public static List<string> TableGaps(InfraSources sources)
+    /// <summary>
+    /// The app settings the deployment writes, for a snapshot made with <see cref="ParameterProbes"/>: every key the code
+    /// needs from Bicep is set, local connection strings and the settings Flex rejects are not, each
+    /// <see cref="KeySource.Parameter"/> key carries its azd variable's value, and every key Bicep may leave unset is
+    /// documented in docs/deploy.md.
+    /// </summary>
+    public static List<string> SettingGaps(DeploymentSnapshot snapshot, IEnumerable<ConfigurationKey> keys, string deployDoc)
     {
         var gaps = new List<string>();
-        var tables = (JsonNode.Parse(sources.TablesJson)!["tables"] as JsonArray ?? []).Select(t => t!.GetValue<string>()).ToList();
+        var settings = AppSettings(snapshot, gaps);
+        foreach (var key in keys)
+        {
+            var set = settings.ContainsKey(key.Key);
+            switch (key.Source)
+            {
+                case KeySource.Bicep or KeySource.Secret when !set:
+                    gaps.Add($"app setting '{key.Key}' (read by {key.ReadBy}) is not set by the deployment");
+                    break;
+                case KeySource.LocalOnly when set:
+                    gaps.Add($"app setting '{key.Key}' is a local connection string; Azure uses identity-based settings");
+                    break;
+                case KeySource.Parameter when key.AzdVariable is null:
+                    gaps.Add($"'{key.Key}' is a parameter setting without its azd environment variable");
+                    break;
+                case KeySource.Parameter when !set:
+                    gaps.Add($"app setting '{key.Key}' is not set although {key.AzdVariable} is");
+                    break;
+                case KeySource.Parameter when settings[key.Key] != ParameterProbe(key):
+                    gaps.Add($"app setting '{key.Key}' is '{settings[key.Key]}', not the value of {key.AzdVariable}");
+                    break;
+            }
+            if (key.Source is KeySource.Optional or KeySource.Host or KeySource.Parameter && !deployDoc.Contains($"`{key.Key}`", StringComparison.Ordinal))
+            {
+                gaps.Add($"'{key.Key}' ({key.Source}, read by {key.ReadBy}) is not listed in docs/deploy.md");
+            }
+            if (key.AzdVariable is { } variable && !deployDoc.Contains($"`{variable}`", StringComparison.Ordinal))
+            {
+                gaps.Add($"azd variable '{variable}' ({key.Key}) is not documented in docs/deploy.md");
+            }
+        }
+        gaps.AddRange(FlexRejectedSettings.Where(settings.ContainsKey)
+            .Select(s => $"app setting '{s}' must not be set on Flex Consumption (rejected or ignored there)"));
+        return gaps;
+    }
+
+    /// <summary>The value a test's azd environment gives a parameter setting: <c>probe-&lt;variable&gt;</c>.</summary>
+    public static string ParameterProbe(ConfigurationKey key) => $"probe-{key.AzdVariable}";
+
+    /// <summary>An azd environment that sets every parameter setting's variable to its probe value.</summary>
+    public static Dictionary<string, string> ParameterProbes(IEnumerable<ConfigurationKey> keys) =>
+        keys.Where(k => k.AzdVariable is not null).ToDictionary(k => k.AzdVariable!, ParameterProbe);
+
+    /// <summary>Role assignments: each GUID is the built-in role its description names, each need is met, nothing more is granted.</summary>
+    public static List<string> RoleGaps(DeploymentSnapshot snapshot)
+    {
+        var gaps = new List<string>();
+        var granted = new List<(string Role, string ScopeType, string Principal)>();
+        foreach (var assignment in snapshot.OfType("Microsoft.Authorization/roleAssignments"))
+        {
+            var id = Text(At(assignment, "properties.roleDefinitionId"))?.Split('/')[^1] ?? "";
+            var description = Text(At(assignment, "properties.description")) ?? "";
+            if (!AzureBuiltInRoles.NameById.TryGetValue(id, out var role))
+            {
+                gaps.Add($"role {id} ({description}) is not a built-in role Omni knows");
+                continue;
+            }
+            if (!description.StartsWith(role + ": ", StringComparison.Ordinal) || description.Length <= role.Length + 2)
+            {
+                gaps.Add($"role {id} is '{role}', but its assignment says '{description}' (expected '{role}: <why>')");
+            }
+            var scopeType = ScopeTypeOf(Text(assignment["id"]) ?? "");
+            var principal = Text(At(assignment, "properties.principalId")) ?? "";
+            var who = principal.Contains("userAssignedIdentities/", StringComparison.Ordinal) ? "app"
+                : principal.Contains("systemTopics/", StringComparison.Ordinal) ? "topic" : "deployer";
+            granted.Add((role, scopeType, who));
+            if (!RequiredRoles.Any(r => r.Role == role && r.ScopeType == scopeType && r.Principal == who))
+            {
+                gaps.Add($"'{role}' is granted to the {who} on {scopeType}, which no need calls for");
+            }
+        }
+        foreach (var (need, role, scopeType, principal) in RequiredRoles)
+        {
+            if (!granted.Contains((role, scopeType, principal)))
+            {
+                gaps.Add($"'{role}' on {scopeType} for the {principal} ({need}) is not granted");
+            }
+        }
+        return gaps;
+    }
+
+    public static List<string> TableGaps(DeploymentSnapshot snapshot, string tablesJson)
+    {
+        var gaps = new List<string>();
+        var tables = (JsonNode.Parse(tablesJson)!["tables"] as JsonArray ?? []).Select(t => t!.GetValue<string>()).ToList();
         gaps.AddRange(DesignTables.Except(tables).Select(t => $"table '{t}' (named by the design) is missing from infra/tables.json"));
         gaps.AddRange(tables.Where(t => !TableName().IsMatch(t)).Select(t => $"'{t}' is not a valid table name"));
-        var tablesVar = JsonFileVariable(sources.MainBicep, "tables.json", gaps);
-        if (ModuleFor(sources.MainBicep, "app/storage.bicep", gaps) is { } module && tablesVar is not null && BicepText.Property(module.Body, "tables") != tablesVar)
-        {
-            gaps.Add($"main.bicep does not pass '{tablesVar}' as the tables parameter of app/storage.bicep");
-        }
-        if (!BicepText.Resources(sources.StorageBicep).Any(r => r.Type == "Microsoft.Storage/storageAccounts/tableServices/tables" && r.LoopSource == "tables"
-            && BicepText.Property(r.Body, "name") == r.LoopVariable))
-        {
-            gaps.Add("storage.bicep does not create a table for every entry of the 'tables' parameter");
-        }
+        var created = snapshot.OfType("Microsoft.Storage/storageAccounts/tableServices/tables").Select(LeafName).ToHashSet(StringComparer.Ordinal);
+        gaps.AddRange(tables.Where(t => !created.Contains(t)).Select(t => $"table '{t}' of tables.json is not created"));
         return gaps;
     }
 
-    /// <summary>Every secret of appsecrets.json reaches the app as a Key Vault reference resolved by the app's identity, and the docs name it.</summary>
-    public static List<string> SecretGaps(InfraSources sources)
+    /// <summary>Every secret of appsecrets.json reaches the app as a Key Vault reference resolved with the app's identity, and is documented.</summary>
+    public static List<string> SecretGaps(DeploymentSnapshot snapshot, string appSecretsJson, string deployDoc)
     {
         var gaps = new List<string>();
-        var secrets = (JsonNode.Parse(sources.AppSecretsJson)!["secrets"] as JsonArray ?? []).OfType<JsonObject>()
-            .Select(s => (Setting: s["setting"]!.GetValue<string>(), Secret: s["secretName"]!.GetValue<string>())).ToList();
-        var settings = AppSettingNames(sources, gaps);
-        foreach (var (setting, secret) in secrets)
+        var settings = AppSettings(snapshot, gaps);
+        foreach (var secret in (JsonNode.Parse(appSecretsJson)!["secrets"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            if (!settings.Contains(setting))
+            var setting = secret["setting"]!.GetValue<string>();
+            var name = secret["secretName"]!.GetValue<string>();
+            if (!settings.TryGetValue(setting, out var value))
             {
                 gaps.Add($"secret setting '{setting}' does not reach the function app's settings");
             }
-            if (!sources.DeployDoc.Contains($"`{secret}`", StringComparison.Ordinal))
+            else if (!value.Contains("@Microsoft.KeyVault(SecretUri=", StringComparison.Ordinal) || !value.Contains($"'{name}'", StringComparison.Ordinal))
             {
-                gaps.Add($"Key Vault secret '{secret}' is not documented in docs/deploy.md");
+                gaps.Add($"app setting '{setting}' is not a Key Vault reference to the secret '{name}'");
+            }
+            if (!deployDoc.Contains($"`{name}`", StringComparison.Ordinal))
+            {
+                gaps.Add($"Key Vault secret '{name}' is not documented in docs/deploy.md");
             }
         }
-        if (!sources.FunctionBicep.Contains("@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${", StringComparison.Ordinal))
-        {
-            gaps.Add("function.bicep does not write secret settings as @Microsoft.KeyVault(SecretUri=...) references");
-        }
-        var site = FunctionSite(sources, gaps);
-        if (site is not null && BicepText.Property(site.Body, "keyVaultReferenceIdentity") != "identityId")
+        if (One(snapshot, "Microsoft.Web/sites", gaps) is { } site && string.IsNullOrEmpty(Text(At(site, "properties.keyVaultReferenceIdentity"))))
         {
             gaps.Add("the function app does not resolve Key Vault references with its user-assigned identity (keyVaultReferenceIdentity)");
         }
         return gaps;
     }
 
-    /// <summary>The security and platform settings the issue requires, resource by resource.</summary>
-    public static List<string> PostureGaps(InfraSources sources)
+    /// <summary>What Flex Consumption accepts and what Omni's security posture requires, resource by resource.</summary>
+    public static List<string> PostureGaps(DeploymentSnapshot snapshot)
     {
         var gaps = new List<string>();
-        if (FunctionSite(sources, gaps) is { } site)
+        if (One(snapshot, "Microsoft.Web/sites", gaps) is { } site)
         {
-            Expect(site.Body, "httpsOnly", "true", "the function app", gaps);
-            Expect(site.Body, "minTlsVersion", "'1.2'", "the function app", gaps);
-            Expect(site.Body, "kind", "'functionapp,linux'", "the function app", gaps);
-            var runtime = BicepText.PropertyBlock(site.Body, "runtime") ?? "";
-            Expect(runtime, "name", "'custom'", "functionAppConfig.runtime", gaps);
-            Expect(runtime, "version", "'1.0'", "functionAppConfig.runtime", gaps);
-            var identity = BicepText.PropertyBlock(site.Body, "identity") ?? "";
-            Expect(identity, "type", "'UserAssigned'", "the function app identity", gaps);
-            var deployment = BicepText.PropertyBlock(site.Body, "deployment") ?? "";
-            Expect(deployment, "type", "'blobContainer'", "the deployment storage", gaps);
-            if (!(BicepText.PropertyBlock(deployment, "authentication") ?? "").Contains("'UserAssignedIdentity'", StringComparison.Ordinal))
+            Expect(site, "kind", "functionapp,linux", "the function app", gaps);
+            Expect(site, "properties.httpsOnly", "true", "the function app", gaps);
+            Expect(site, "properties.siteConfig.minTlsVersion", "1.2", "the function app", gaps);
+            Expect(site, "properties.functionAppConfig.runtime.name", "custom", "the function app", gaps);
+            Expect(site, "properties.functionAppConfig.runtime.version", "1.0", "the function app", gaps);
+            Expect(site, "identity.type", "UserAssigned", "the function app", gaps);
+            Expect(site, "properties.functionAppConfig.deployment.storage.type", "blobContainer", "the function app", gaps);
+            Expect(site, "properties.functionAppConfig.deployment.storage.authentication.type", "UserAssignedIdentity", "the function app", gaps);
+            foreach (var (container, path) in new[] { (site["properties"], "properties"), (At(site, "properties.siteConfig"), "properties.siteConfig") })
             {
-                gaps.Add("the deployment storage is not reached with the user-assigned identity");
+                gaps.AddRange(FlexRejectedSiteProperties.Where(p => container is JsonObject o && o.ContainsKey(p))
+                    .Select(p => $"the function app sets {path}.{p}, which Flex Consumption rejects"));
             }
         }
-        var functionResources = BicepText.Resources(sources.FunctionBicep);
-        Expect(SingleBody(functionResources, "Microsoft.Web/serverfarms", gaps), "tier", "'FlexConsumption'", "the plan", gaps);
-        foreach (var policy in new[] { "ftp", "scm" })
+        if (One(snapshot, "Microsoft.Web/serverfarms", gaps) is { } plan)
         {
-            var resource = functionResources.FirstOrDefault(r => r.Type == "Microsoft.Web/sites/basicPublishingCredentialsPolicies" && BicepText.Property(r.Body, "name") == $"'{policy}'");
-            if (resource is null || BicepText.Property(resource.Body, "allow") != "false")
+            Expect(plan, "sku.tier", "FlexConsumption", "the plan", gaps);
+        }
+        var policies = snapshot.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToDictionary(LeafName, StringComparer.Ordinal);
+        if (policies.ContainsKey("ftp"))
+        {
+            gaps.Add("the function app sets an ftp publishing-credentials policy; Flex Consumption has no FTP");
+        }
+        if (!policies.TryGetValue("scm", out var scm) || Text(At(scm, "properties.allow")) != "false")
+        {
+            gaps.Add("basic publishing credentials (scm) are not disabled");
+        }
+        if (One(snapshot, "Microsoft.Storage/storageAccounts", gaps) is { } storage)
+        {
+            Expect(storage, "properties.allowSharedKeyAccess", "false", "the storage account", gaps);
+            Expect(storage, "properties.minimumTlsVersion", "TLS1_2", "the storage account", gaps);
+            Expect(storage, "properties.allowBlobPublicAccess", "false", "the storage account", gaps);
+        }
+        if (One(snapshot, "Microsoft.KeyVault/vaults", gaps) is { } vault)
+        {
+            Expect(vault, "properties.enableRbacAuthorization", "true", "the key vault", gaps);
+            Expect(vault, "properties.enableSoftDelete", "true", "the key vault", gaps);
+            if (Text(At(vault, "properties.enablePurgeProtection")) == "false")
             {
-                gaps.Add($"basic publishing credentials ({policy}) are not disabled");
+                gaps.Add("the key vault sets enablePurgeProtection to false, which the API refuses (leave it out instead)");
             }
         }
-
-        var storage = SingleBody(BicepText.Resources(sources.StorageBicep), "Microsoft.Storage/storageAccounts", gaps);
-        Expect(storage, "allowSharedKeyAccess", "false", "the storage account", gaps);
-        Expect(storage, "minimumTlsVersion", "'TLS1_2'", "the storage account", gaps);
-        Expect(storage, "allowBlobPublicAccess", "false", "the storage account", gaps);
-
-        var vault = SingleBody(BicepText.Resources(sources.KeyVaultBicep), "Microsoft.KeyVault/vaults", gaps);
-        Expect(vault, "enableRbacAuthorization", "true", "the key vault", gaps);
-        Expect(vault, "enableSoftDelete", "true", "the key vault", gaps);
-        Expect(vault, "enablePurgeProtection", "true", "the key vault", gaps);
-
-        Expect(SingleBody(BicepText.Resources(sources.MonitoringBicep), "Microsoft.Insights/components", gaps), "DisableLocalAuth", "true", "Application Insights", gaps);
-
-        var communication = BicepText.Resources(sources.CommunicationBicep);
-        var domain = communication.FirstOrDefault(r => r.Type == "Microsoft.Communication/emailServices/domains");
-        if (domain is null || !(BicepText.Property(domain.Body, "domainManagement") ?? "").Contains("'AzureManaged'", StringComparison.Ordinal))
+        if (One(snapshot, "Microsoft.Insights/components", gaps) is { } insights)
+        {
+            Expect(insights, "properties.DisableLocalAuth", "true", "Application Insights", gaps);
+        }
+        var domain = snapshot.Single("Microsoft.Communication/emailServices/domains");
+        if (domain is null || Text(At(domain, "properties.domainManagement")) != "AzureManaged")
         {
             gaps.Add("no Azure-managed email domain");
         }
-        var acs = SingleBody(communication, "Microsoft.Communication/communicationServices", gaps);
-        if (domain is not null && !(BicepText.PropertyBlock(acs, "linkedDomains") ?? "").Contains($"{domain.Symbol}.id", StringComparison.Ordinal))
+        if (One(snapshot, "Microsoft.Communication/communicationServices", gaps) is { } acs && domain is not null
+            && !(At(acs, "properties.linkedDomains") is JsonArray linked && linked.Any(d => Text(d) == Text(domain["id"]))))
         {
             gaps.Add("the email domain is not linked to the Communication Services resource (linkedDomains)");
         }
-        var topic = SingleBody(communication, "Microsoft.EventGrid/systemTopics", gaps);
-        Expect(topic, "topicType", "'Microsoft.Communication.CommunicationServices'", "the Event Grid system topic", gaps);
+        gaps.AddRange(AcsEventGaps(snapshot));
+        return gaps;
+    }
 
-        var subscription = BicepText.Resources(sources.AcsEventsBicep).FirstOrDefault(r => r.Type == "Microsoft.EventGrid/systemTopics/eventSubscriptions");
-        if (subscription is null)
+    /// <summary>ACS events go from the ACS system topic to the acs-events queue with the topic's own identity.</summary>
+    public static List<string> AcsEventGaps(DeploymentSnapshot snapshot)
+    {
+        var gaps = new List<string>();
+        if (One(snapshot, "Microsoft.EventGrid/systemTopics", gaps) is { } topic)
         {
-            gaps.Add("acs-events.bicep has no Event Grid subscription");
+            Expect(topic, "properties.topicType", "Microsoft.Communication.CommunicationServices", "the Event Grid system topic", gaps);
+            Expect(topic, "identity.type", "SystemAssigned", "the Event Grid system topic", gaps);
         }
-        else
+        if (One(snapshot, "Microsoft.EventGrid/systemTopics/eventSubscriptions", gaps) is not { } subscription)
         {
-            var types = BicepText.Variable(sources.AcsEventsBicep, "eventTypes") ?? "";
-            gaps.AddRange(AcsEventTypes.Where(t => !types.Contains($"'{t}'", StringComparison.Ordinal)).Select(t => $"ACS event '{t}' is not delivered to AcsEvents"));
-            var url = BicepText.Property(subscription.Body, "endpointUrl") ?? "";
-            if (!url.StartsWith("'https://", StringComparison.Ordinal) || !url.Contains("/api/${webhookRoute}?secret=${acsEventsSecret}", StringComparison.Ordinal)
-                || !Regex.IsMatch(sources.AcsEventsBicep, @"(?m)^\s*param\s+webhookRoute\s+string\s*=\s*'webhooks/acs'\s*$")
-                || !Regex.IsMatch(sources.AcsEventsBicep, @"@secure\(\)\s*(?:@description\([^\n]*\)\s*)?param\s+acsEventsSecret\s+string"))
+            return gaps;
+        }
+        if (At(subscription, "properties.destination") is not null)
+        {
+            gaps.Add("the ACS event subscription delivers to a destination without the topic's identity (properties.destination)");
+        }
+        Expect(subscription, "properties.deliveryWithResourceIdentity.identity.type", "SystemAssigned", "the ACS event subscription", gaps);
+        Expect(subscription, "properties.deliveryWithResourceIdentity.destination.endpointType", "ServiceBusQueue", "the ACS event subscription", gaps);
+        var queue = Text(At(subscription, "properties.deliveryWithResourceIdentity.destination.properties.resourceId")) ?? "";
+        if (!queue.EndsWith("/queues/" + AcsEventsQueue, StringComparison.Ordinal))
+        {
+            gaps.Add($"the ACS event subscription does not deliver to the '{AcsEventsQueue}' queue (it names '{queue}')");
+        }
+        var types = (At(subscription, "properties.filter.includedEventTypes") as JsonArray ?? []).Select(Text).ToHashSet();
+        gaps.AddRange(AcsEventTypes.Where(t => !types.Contains(t)).Select(t => $"ACS event '{t}' is not delivered to {AcsEventsQueue}"));
+        return gaps;
+    }
+
+    /// <summary>No URL in the deployment carries a secret: Key Vault values, keys, SAS signatures or credentials in a query.</summary>
+    public static List<string> UrlSecretGaps(DeploymentSnapshot snapshot)
+    {
+        var gaps = new List<string>();
+        foreach (var (where, value) in snapshot.Strings())
+        {
+            if (value.Contains("getKeyVaultSecret(", StringComparison.OrdinalIgnoreCase) || ListKeysCall().IsMatch(value))
             {
-                gaps.Add("the ACS event webhook is not https://{app}/api/webhooks/acs?secret=<AcsEvents secret, a secure parameter>");
+                gaps.Add($"{where} reads a secret into the template ({Shorten(value)})");
             }
-            if (!sources.MainBicep.Contains("acsEventsSecret: vaultForSecrets.getSecret('acs-events-secret')", StringComparison.Ordinal))
+            else if (value.Contains("://", StringComparison.Ordinal) && SecretInQuery().IsMatch(value))
             {
-                gaps.Add("main.bicep does not pass the Key Vault secret acs-events-secret to the ACS event subscription");
+                gaps.Add($"{where} is a URL with a secret in its query ({Shorten(value)})");
             }
-        }
-        var module = ModuleFor(sources.MainBicep, "app/acs-events.bicep", gaps);
-        if (module is not null && module.Condition != "(deployAcsEventSubscription)")
-        {
-            gaps.Add("the ACS event subscription is not conditional on deployAcsEventSubscription");
-        }
-        if (!Regex.IsMatch(sources.MainBicep, @"(?m)^\s*param\s+deployAcsEventSubscription\s+bool\s*=\s*false\s*$"))
-        {
-            gaps.Add("parameter deployAcsEventSubscription must default to false");
         }
         return gaps;
     }
 
-    private static HashSet<string> AppSettingNames(InfraSources sources, List<string> gaps)
+    /// <summary>The app settings of the one function app, name → value (expression text where Azure computes it).</summary>
+    public static Dictionary<string, string> AppSettings(DeploymentSnapshot snapshot, List<string> gaps)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var site = FunctionSite(sources, gaps);
-        var expression = site is null ? null : BicepText.Property(site.Body, "appSettings");
-        if (expression is null)
+        var site = One(snapshot, "Microsoft.Web/sites", gaps);
+        if (site is null || At(site, "properties.siteConfig.appSettings") is not JsonArray settings)
         {
             gaps.Add("the function app has no siteConfig.appSettings");
-            return names;
+            return [];
         }
-        var secrets = (JsonNode.Parse(sources.AppSecretsJson)!["secrets"] as JsonArray ?? []).OfType<JsonObject>().Select(s => s["setting"]!.GetValue<string>());
-        foreach (var variable in BicepText.VariableNames(sources.FunctionBicep).Where(v => Regex.IsMatch(expression, $@"\b{v}\b")))
+        return settings.OfType<JsonObject>().ToDictionary(s => Text(s["name"]) ?? "", s => Text(s["value"]) ?? "", StringComparer.Ordinal);
+    }
+
+    private static string ScopeTypeOf(string assignmentId)
+    {
+        // "/subscriptions/…/providers/A.B/x/name/y/name/providers/Microsoft.Authorization/roleAssignments/…", or
+        // "[extensionResourceId('<scope id>', 'Microsoft.Authorization/roleAssignments', …)]" when the name needs Azure.
+        var scope = assignmentId.StartsWith("[extensionResourceId('", StringComparison.Ordinal)
+            ? assignmentId["[extensionResourceId('".Length..assignmentId.IndexOf('\'', "[extensionResourceId('".Length)]
+            : assignmentId[..Math.Max(0, assignmentId.LastIndexOf("/providers/Microsoft.Authorization/", StringComparison.Ordinal))];
+        var parts = scope[(scope.LastIndexOf("/providers/", StringComparison.Ordinal) + "/providers/".Length)..].Split('/');
+        // provider, then type/name pairs: keep the types.
+        return string.Join('/', new[] { parts[0] }.Concat(parts.Skip(1).Where((_, i) => i % 2 == 0)));
+    }
+
+    private static JsonObject? One(DeploymentSnapshot snapshot, string type, List<string> gaps)
+    {
+        var found = snapshot.OfType(type).ToList();
+        if (found.Count != 1)
         {
-            var value = BicepText.Variable(sources.FunctionBicep, variable)!;
-            names.UnionWith(BicepText.StringValuesOf(value, "name"));
-            names.UnionWith(Regex.Matches(value, @"\{\s*name:\s*'(?<n>[^']+)'").Select(m => m.Groups["n"].Value));
-            if (Regex.IsMatch(value, @"^\[\s*for\s+(\w+)\s+in\s+appSecrets\s*:") && Regex.IsMatch(value, @"name:\s*\w+\.setting\b")
-                && ModuleFor(sources.MainBicep, "app/function.bicep", gaps) is { } module
-                && BicepText.Property(module.Body, "appSecrets") is { } passed && passed == JsonFileVariableName(sources.MainBicep, "appsecrets.json")
-                && BicepText.Variable(sources.MainBicep, passed) == "loadJsonContent('appsecrets.json').secrets")
+            var gap = found.Count == 0 ? $"no {type} resource" : $"{found.Count} {type} resources, expected one";
+            if (!gaps.Contains(gap))
             {
-                names.UnionWith(secrets);
+                gaps.Add(gap);
             }
         }
-        return names;
+        return found.Count == 1 ? found[0] : null;
     }
 
-    private static BicepResource? FunctionSite(InfraSources sources, List<string> gaps)
+    private static void Expect(JsonObject resource, string path, string? expected, string where, List<string> gaps)
     {
-        var site = BicepText.Resources(sources.FunctionBicep).FirstOrDefault(r => r.Type == "Microsoft.Web/sites" && !r.Existing);
-        if (site is null && !gaps.Contains("function.bicep creates no function app"))
+        var actual = Text(At(resource, path));
+        if (!string.Equals(actual, expected, StringComparison.Ordinal))
         {
-            gaps.Add("function.bicep creates no function app");
-        }
-        return site;
-    }
-
-    private static string SingleBody(IEnumerable<BicepResource> resources, string type, List<string> gaps)
-    {
-        var found = resources.FirstOrDefault(r => r.Type == type && !r.Existing);
-        if (found is null)
-        {
-            gaps.Add($"no {type} resource");
-        }
-        return found?.Body ?? "";
-    }
-
-    /// <summary>The variable a data file is loaded into, e.g. <c>var queueFile = loadJsonContent('queues.json')</c> (or a member of it).</summary>
-    private static string? JsonFileVariable(string mainBicep, string file, List<string> gaps)
-    {
-        var name = JsonFileVariableName(mainBicep, file);
-        if (name is null)
-        {
-            gaps.Add($"main.bicep does not read {file} with loadJsonContent('{file}')");
-        }
-        return name;
-    }
-
-    private static string? JsonFileVariableName(string mainBicep, string file)
-    {
-        var m = Regex.Match(BicepText.StripComments(mainBicep), $@"(?m)^\s*var\s+(?<v>\w+)\s*=\s*loadJsonContent\(\s*'{Regex.Escape(file)}'\s*\)(?<member>\.\w+)?\s*$");
-        return m.Success ? m.Groups["v"].Value : null;
-    }
-
-    private static BicepModule? ModuleFor(string mainBicep, string path, List<string> gaps)
-    {
-        var module = BicepText.Modules(mainBicep).FirstOrDefault(m => m.Path == path);
-        if (module is null)
-        {
-            gaps.Add($"main.bicep does not deploy {path}");
-        }
-        return module;
-    }
-
-    private static void Expect(string block, string property, string expected, string where, List<string> gaps)
-    {
-        var actual = BicepText.Property(block, property);
-        if (actual != expected)
-        {
-            gaps.Add($"{where}: {property} is {actual ?? "not set"}, expected {expected}");
+            gaps.Add($"{where}: {path} is {actual ?? "not set"}, expected {expected ?? "nothing"}");
         }
     }
+
+    private static string Shorten(string value) => value.Length <= 120 ? value : value[..117] + "...";
 
     private static void CheckDuration(string queue, string property, JsonNode? value, TimeSpan min, TimeSpan max, List<string> gaps)
     {
@@ -476,10 +479,14 @@ internal static partial class InfraCrossCheck
         }
     }
 
-    private static string? Unquote(string? value) => value is ['\'', .., '\''] ? value[1..^1] : value;
-
     [GeneratedRegex(@"const\s+string\s+\w*Queue\w*\s*=\s*""(?<queue>[a-z0-9][a-z0-9\-_.]*)""")]
     private static partial Regex QueueConstant();
+
+    [GeneratedRegex(@"\blist(Keys|Secrets|AccountSas|ServiceSas|ConnectionStrings)\(", RegexOptions.IgnoreCase)]
+    private static partial Regex ListKeysCall();
+
+    [GeneratedRegex(@"[?&](secret|code|key|sig|token|password|access_token)=", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretInQuery();
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     private static partial Regex TableName();

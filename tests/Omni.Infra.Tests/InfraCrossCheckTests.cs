@@ -1,15 +1,16 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Omni.Infra.Tests.Bicep;
+using static Omni.Infra.Tests.Bicep.DeploymentSnapshot;
 
 namespace Omni.Infra.Tests;
 
 /// <summary>
-/// The infrastructure code agrees with the application code — and each check is shown to fail on a copy of the
-/// files with one queue, setting, property or role removed.
+/// What the Bicep deploys (compiled and predicted by the real Bicep CLI) agrees with the application code and the docs —
+/// and each check is shown to fail on a copy with one queue, setting, property or role changed.
 /// </summary>
 public sealed class InfraCrossCheckTests
 {
-    private static readonly InfraSources Sources = InfraSources.FromRepository();
+    private static DeploymentSnapshot Deployment => RepositoryDeployment.WithParameterProbes;
 
     private static IReadOnlyList<(string Queue, string UsedBy)> QueuesUsed() =>
         InfraCrossCheck.QueuesUsed(InfraSources.LoadManifest(), FunctionSources());
@@ -22,18 +23,24 @@ public sealed class InfraCrossCheckTests
     private static bool IsBuildOutput(string path) =>
         path.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj");
 
-    private static string RemoveLine(string text, string containing)
-    {
-        var lines = text.Split('\n');
-        Assert.Single(lines, l => l.Contains(containing, StringComparison.Ordinal));
-        return string.Join('\n', lines.Where(l => !l.Contains(containing, StringComparison.Ordinal)));
-    }
+    private static DeploymentSnapshot WithoutAppSetting(string name) =>
+        Deployment.With("Microsoft.Web/sites", site =>
+        {
+            var settings = (JsonArray)At(site, "properties.siteConfig.appSettings")!;
+            settings.Remove(settings.Single(s => s!["name"]!.GetValue<string>() == name));
+        });
 
-    private static string Replace(string text, string from, string to)
-    {
-        Assert.Contains(from, text);
-        return text.Replace(from, to, StringComparison.Ordinal);
-    }
+    private static DeploymentSnapshot WithAppSetting(string name, string value) =>
+        Deployment.With("Microsoft.Web/sites", site =>
+            ((JsonArray)At(site, "properties.siteConfig.appSettings")!).Add(new JsonObject { ["name"] = name, ["value"] = value }));
+
+    private static DeploymentSnapshot WithProperty(string type, string path, JsonNode? value) =>
+        Deployment.With(type, resource =>
+        {
+            var parts = path.Split('.');
+            var parent = (JsonObject)At(resource, string.Join('.', parts[..^1]))!;
+            parent[parts[^1]] = value?.DeepClone();
+        });
 
     [Fact]
     public void QueuesUsed_FunctionJsonAndCode_FindsTriggerAndSentQueues()
@@ -47,13 +54,13 @@ public sealed class InfraCrossCheckTests
     [Fact]
     public void QueueGaps_RepositoryQueuesFile_CoversEveryQueueTheFunctionsUse()
     {
-        Assert.Empty(InfraCrossCheck.QueueGaps(QueuesUsed(), Sources.QueuesJson));
+        Assert.Empty(InfraCrossCheck.QueueGaps(QueuesUsed(), InfraSources.QueuesJson));
     }
 
     [Fact]
     public void QueueGaps_QueueRemovedFromQueuesFile_ReportsTheQueue()
     {
-        var file = JsonNode.Parse(Sources.QueuesJson)!;
+        var file = JsonNode.Parse(InfraSources.QueuesJson)!;
         var queues = (JsonArray)file["queues"]!;
         queues.Remove(queues.Single(q => q!["name"]!.GetValue<string>() == "echo"));
 
@@ -65,7 +72,7 @@ public sealed class InfraCrossCheckTests
     [Fact]
     public void QueueGaps_InvalidDurationOrMissingDefault_ReportsTheQueue()
     {
-        var file = JsonNode.Parse(Sources.QueuesJson)!;
+        var file = JsonNode.Parse(InfraSources.QueuesJson)!;
         ((JsonObject)file["defaults"]!).Remove("maxDeliveryCount");
         ((JsonObject)file["queues"]![1]!)["lockDuration"] = "10 minutes";
 
@@ -76,49 +83,52 @@ public sealed class InfraCrossCheckTests
     }
 
     [Fact]
-    public void ServiceBusGaps_RepositoryBicep_CreatesEveryQueueWithTheSettingsTheCodeNeeds()
+    public void ServiceBusGaps_Repository_CreatesEveryQueueWithTheSettingsTheCodeNeeds()
     {
-        Assert.Empty(InfraCrossCheck.ServiceBusGaps(Sources));
+        Assert.Empty(InfraCrossCheck.ServiceBusGaps(Deployment, InfraSources.QueuesJson));
     }
 
     [Theory]
-    [InlineData("requiresDuplicateDetection: true", "requiresDuplicateDetection is not set")]
-    [InlineData("maxDeliveryCount: queue.maxDeliveryCount", "maxDeliveryCount is not set")]
-    [InlineData("lockDuration: queue.lockDuration", "lockDuration is not set")]
-    [InlineData("deadLetteringOnMessageExpiration: queue.deadLetteringOnMessageExpiration", "deadLetteringOnMessageExpiration is not set")]
-    [InlineData("duplicateDetectionHistoryTimeWindow: queue.duplicateDetectionHistoryTimeWindow", "duplicateDetectionHistoryTimeWindow is not set")]
-    [InlineData("disableLocalAuth: true", "disableLocalAuth is not set")]
-    public void ServiceBusGaps_QueuePropertyRemoved_ReportsTheProperty(string line, string expected)
+    [InlineData("requiresDuplicateDetection", "requiresDuplicateDetection is false")]
+    [InlineData("maxDeliveryCount", "maxDeliveryCount is not set")]
+    [InlineData("lockDuration", "lockDuration is not set")]
+    [InlineData("deadLetteringOnMessageExpiration", "deadLetteringOnMessageExpiration is not set")]
+    [InlineData("duplicateDetectionHistoryTimeWindow", "duplicateDetectionHistoryTimeWindow is not set")]
+    public void ServiceBusGaps_QueuePropertyChanged_ReportsTheProperty(string property, string expected)
     {
-        var gaps = InfraCrossCheck.ServiceBusGaps(Sources with { ServiceBusBicep = RemoveLine(Sources.ServiceBusBicep, line) });
+        var changed = WithProperty("Microsoft.ServiceBus/namespaces/queues", "properties." + property,
+            property == "requiresDuplicateDetection" ? JsonValue.Create(false) : null);
 
-        Assert.Contains(gaps, g => g.Contains(expected, StringComparison.Ordinal));
+        Assert.Contains(InfraCrossCheck.ServiceBusGaps(changed, InfraSources.QueuesJson), g => g.Contains(expected, StringComparison.Ordinal));
     }
 
     [Fact]
-    public void ServiceBusGaps_QueuesNotLoadedFromQueuesFile_ReportsIt()
+    public void ServiceBusGaps_LocalAuthOnOrQueueMissing_ReportsIt()
     {
-        var main = Replace(Sources.MainBicep, "loadJsonContent('queues.json')", "{ defaults: {}, queues: [] }");
+        var changed = WithProperty("Microsoft.ServiceBus/namespaces", "properties.disableLocalAuth", false)
+            .Without(r => r["type"]!.GetValue<string>() == "Microsoft.ServiceBus/namespaces/queues" && LeafName(r) == "inbound");
 
-        var gaps = InfraCrossCheck.ServiceBusGaps(Sources with { MainBicep = main });
+        var gaps = InfraCrossCheck.ServiceBusGaps(changed, InfraSources.QueuesJson);
 
-        Assert.Contains("main.bicep does not read queues.json with loadJsonContent('queues.json')", gaps);
+        Assert.Contains("the Service Bus namespace: properties.disableLocalAuth is false, expected true", gaps);
+        Assert.Contains("queue 'inbound' of queues.json is not created", gaps);
     }
 
     [Fact]
-    public void ServiceBusGaps_DefaultsNotApplied_ReportsIt()
+    public void ServiceBusGaps_QueuesFileChanged_BicepFollowsIt()
     {
-        var main = Replace(Sources.MainBicep, "union(queueFile.defaults, queue)", "queue");
+        using var copy = InfraCopy.FromRepository().Edit("queues.json", "\"maxDeliveryCount\": 10,", "\"maxDeliveryCount\": 7,");
 
-        var gaps = InfraCrossCheck.ServiceBusGaps(Sources with { MainBicep = main });
+        var snapshot = copy.Snapshot();
 
-        Assert.Contains(gaps, g => g.StartsWith("main.bicep does not apply queues.json defaults", StringComparison.Ordinal));
+        Assert.Empty(InfraCrossCheck.ServiceBusGaps(snapshot, File.ReadAllText(Path.Combine(copy.Root, "queues.json"))));
+        Assert.Contains(snapshot.OfType("Microsoft.ServiceBus/namespaces/queues"), q => Text(At(q, "properties.maxDeliveryCount")) == "7");
     }
 
     [Fact]
-    public void SettingGaps_RepositoryBicepAndDocs_CoverEveryKeyTheCodeReads()
+    public void SettingGaps_Repository_CoverEveryKeyTheCodeReads()
     {
-        Assert.Empty(InfraCrossCheck.SettingGaps(Sources, ConfigurationKeys.All));
+        Assert.Empty(InfraCrossCheck.SettingGaps(Deployment, ConfigurationKeys.All, InfraSources.DeployDoc));
     }
 
     [Theory]
@@ -127,168 +137,240 @@ public sealed class InfraCrossCheckTests
     [InlineData("ServiceBusConnection__fullyQualifiedNamespace")]
     [InlineData("ServiceBusConnection__credential")]
     [InlineData("APPLICATIONINSIGHTS_CONNECTION_STRING")]
-    public void SettingGaps_SettingDroppedFromBicep_ReportsTheSetting(string setting)
+    [InlineData("Twilio__AuthToken")]
+    [InlineData("AcsSms__From")]
+    public void SettingGaps_SettingDropped_ReportsTheSetting(string setting)
     {
-        var function = RemoveLine(Sources.FunctionBicep, $"name: '{setting}'");
-
-        var gaps = InfraCrossCheck.SettingGaps(Sources with { FunctionBicep = function }, ConfigurationKeys.All);
+        var gaps = InfraCrossCheck.SettingGaps(WithoutAppSetting(setting), ConfigurationKeys.All, InfraSources.DeployDoc);
 
         Assert.Contains(gaps, g => g.StartsWith($"app setting '{setting}' ", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void SettingGaps_SettingsVariableNotWiredIntoAppSettings_ReportsEverySetting()
+    [Theory]
+    [InlineData("FUNCTIONS_WORKER_RUNTIME", "must not be set on Flex Consumption")]
+    [InlineData("FUNCTIONS_EXTENSION_VERSION", "must not be set on Flex Consumption")]
+    [InlineData("WEBSITE_RUN_FROM_PACKAGE", "must not be set on Flex Consumption")]
+    [InlineData("WEBSITE_CONTENTSHARE", "must not be set on Flex Consumption")]
+    [InlineData("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "must not be set on Flex Consumption")]
+    [InlineData("WEBSITE_NODE_DEFAULT_VERSION", "must not be set on Flex Consumption")]
+    [InlineData("AzureWebJobsStorage", "is a local connection string")]
+    public void SettingGaps_RejectedOrLocalSettingSet_ReportsIt(string setting, string expected)
     {
-        var function = Replace(Sources.FunctionBicep, "appSettings: concat(connectionSettings, secretSettings)", "appSettings: secretSettings");
+        var gaps = InfraCrossCheck.SettingGaps(WithAppSetting(setting, "x"), ConfigurationKeys.All, InfraSources.DeployDoc);
 
-        var gaps = InfraCrossCheck.SettingGaps(Sources with { FunctionBicep = function }, ConfigurationKeys.All);
-
-        Assert.Equal(ConfigurationKeys.All.Count(k => k.Source == KeySource.Bicep), gaps.Count);
+        Assert.Contains(gaps, g => g.StartsWith($"app setting '{setting}' ", StringComparison.Ordinal) && g.Contains(expected, StringComparison.Ordinal));
     }
 
     [Fact]
-    public void SettingGaps_WorkerRuntimeOrConnectionStringSet_ReportsThem()
+    public void SettingGaps_OptionalKeyOrAzdVariableMissingFromDocs_ReportsIt()
     {
-        var function = Replace(Sources.FunctionBicep, "var connectionSettings = [",
-            "var connectionSettings = [\n  { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'custom' }\n  { name: 'AzureWebJobsStorage', value: 'x' }");
+        var doc = InfraSources.DeployDoc.Replace("`AzureWebJobsStorage__tableServiceUri`", "(removed)", StringComparison.Ordinal)
+            .Replace("`OMNI_SMS_FROM`", "(removed)", StringComparison.Ordinal);
 
-        var gaps = InfraCrossCheck.SettingGaps(Sources with { FunctionBicep = function }, ConfigurationKeys.All);
-
-        Assert.Contains(gaps, g => g.StartsWith("app setting 'FUNCTIONS_WORKER_RUNTIME' must not be set", StringComparison.Ordinal));
-        Assert.Contains(gaps, g => g.StartsWith("app setting 'AzureWebJobsStorage' is a local connection string", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void SettingGaps_OptionalKeyMissingFromDocs_ReportsIt()
-    {
-        var doc = Sources.DeployDoc.Replace("AzureWebJobsStorage__tableServiceUri", "(removed)", StringComparison.Ordinal);
-
-        var gaps = InfraCrossCheck.SettingGaps(Sources with { DeployDoc = doc }, ConfigurationKeys.All);
+        var gaps = InfraCrossCheck.SettingGaps(Deployment, ConfigurationKeys.All, doc);
 
         Assert.Contains(gaps, g => g.StartsWith("'AzureWebJobsStorage__tableServiceUri' (Optional", StringComparison.Ordinal));
+        Assert.Contains("azd variable 'OMNI_SMS_FROM' (AcsSms__From) is not documented in docs/deploy.md", gaps);
     }
 
     [Fact]
-    public void RoleGaps_RepositoryRoleMap_CoversEveryServiceTheCodeCalls()
+    public void ParameterSettings_AzdVariablesUnset_AreNotWritten()
     {
-        Assert.Empty(InfraCrossCheck.RoleGaps(Sources));
+        var settings = InfraCrossCheck.AppSettings(RepositoryDeployment.Default, []);
+
+        Assert.Contains("AzureWebJobsStorage__accountName", settings.Keys);
+        Assert.All(ConfigurationKeys.All.Where(k => k.Source == KeySource.Parameter), k => Assert.DoesNotContain(k.Key, settings.Keys));
     }
 
-    [Theory]
-    [InlineData("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Omni tables")]
-    [InlineData("69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", "Service Bus send")]
-    [InlineData("4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0", "Service Bus triggers")]
-    [InlineData("4633458b-17de-408a-b874-0445c86b69e6", "Key Vault references")]
-    [InlineData("b24988ac-6180-42a0-ab88-20f7382dd24c", "ACS")]
-    public void RoleGaps_RoleRemovedFromMap_ReportsTheNeed(string roleId, string need)
+    [Fact]
+    public void ParameterSettings_AzdVariablesSet_ReachTheirSettings()
     {
-        var rbac = Replace(Sources.RbacBicep, $"id: '{roleId}'", "id: '00000000-0000-0000-0000-000000000000'");
+        var settings = InfraCrossCheck.AppSettings(Deployment, []);
 
-        var gaps = InfraCrossCheck.RoleGaps(Sources with { RbacBicep = rbac });
+        Assert.Equal("probe-OMNI_SMS_FROM", settings["AcsSms__From"]);
+        Assert.Equal("probe-OMNI_TWILIO_ACCOUNT_SID", settings["Twilio__AccountSid"]);
+        Assert.Equal("probe-OMNI_PUBLIC_BASE_URL", settings["Omni__PublicBaseUrl"]);
+    }
 
-        Assert.Contains(gaps, g => g.StartsWith($"role {roleId} ", StringComparison.Ordinal) && g.Contains(need, StringComparison.Ordinal));
+    [Fact]
+    public void RoleGaps_Repository_GrantsEachNeededRoleAndNothingElse()
+    {
+        Assert.Empty(InfraCrossCheck.RoleGaps(Deployment));
+    }
+
+    [Fact]
+    public void RoleGaps_GuidOfAnotherRole_ReportsTheMismatch()
+    {
+        // Contributor's GUID behind the name of the narrower ACS role: what the assignment says is not what it grants.
+        using var copy = InfraCopy.FromRepository().Edit("app/rbac.bicep", "id: '09976791-48a7-449e-bb21-39d1a415f350'", "id: 'b24988ac-6180-42a0-ab88-20f7382dd24c'");
+
+        var gaps = InfraCrossCheck.RoleGaps(copy.Snapshot());
+
+        Assert.Contains(gaps, g => g.StartsWith("role b24988ac-6180-42a0-ab88-20f7382dd24c is 'Contributor', but its assignment says 'Communication and Email Service Owner:", StringComparison.Ordinal));
+        Assert.Contains(gaps, g => g.StartsWith("'Communication and Email Service Owner' on Microsoft.Communication/communicationServices for the app", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RoleGaps_UnknownGuidOrExtraRole_ReportsIt()
+    {
+        using var copy = InfraCopy.FromRepository()
+            .Edit("app/rbac.bicep", "id: '4633458b-17de-408a-b874-0445c86b69e6'", "id: '4633458b-17de-408a-b874-0445c86b69e7'")
+            .Edit("app/rbac.bicep", "  {\n    role: 'Storage Blob Data Owner'",
+                "  {\n    role: 'Storage Queue Data Contributor'\n    id: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'\n    scope: 'storage'\n    purpose: 'queues'\n  }\n  {\n    role: 'Storage Blob Data Owner'");
+
+        var gaps = InfraCrossCheck.RoleGaps(copy.Snapshot());
+
+        Assert.Contains(gaps, g => g.StartsWith("role 4633458b-17de-408a-b874-0445c86b69e7 ", StringComparison.Ordinal) && g.Contains("not a built-in role", StringComparison.Ordinal));
+        Assert.Contains("'Storage Queue Data Contributor' is granted to the app on Microsoft.Storage/storageAccounts, which no need calls for", gaps);
+        Assert.Contains(gaps, g => g.StartsWith("'Key Vault Secrets User' on Microsoft.KeyVault/vaults for the app", StringComparison.Ordinal));
     }
 
     [Fact]
     public void RoleGaps_RoleScopedToTheWrongResource_ReportsIt()
     {
-        var rbac = Regex.Replace(Sources.RbacBicep, @"(id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'\s*\n\s*scope: )'storage'", "$1'keyVault'");
+        using var copy = InfraCopy.FromRepository().Edit("app/rbac.bicep", "id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'\n    scope: 'storage'", "id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'\n    scope: 'keyVault'");
 
-        var gaps = InfraCrossCheck.RoleGaps(Sources with { RbacBicep = rbac });
+        var gaps = InfraCrossCheck.RoleGaps(copy.Snapshot());
 
-        Assert.Contains(gaps, g => g.StartsWith("role 0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3 on 'storage'", StringComparison.Ordinal));
+        Assert.Contains("'Storage Table Data Contributor' is granted to the app on Microsoft.KeyVault/vaults, which no need calls for", gaps);
     }
 
     [Fact]
-    public void RoleGaps_AssignmentNotNamedWithGuid_ReportsIt()
+    public void TableGaps_Repository_AreListedAndCreated()
     {
-        var rbac = Replace(Sources.RbacBicep, "name: guid(keyVault.id, principalId, role.id)", "name: role.role");
-
-        var gaps = InfraCrossCheck.RoleGaps(Sources with { RbacBicep = rbac });
-
-        Assert.Contains("the 'keyVault' role assignments are not named guid(<scope>.id, principalId, <role>.id)", gaps);
+        Assert.Empty(InfraCrossCheck.TableGaps(Deployment, InfraSources.TablesJson));
     }
 
     [Fact]
-    public void TableGaps_RepositoryTables_AreListedAndCreated()
+    public void TableGaps_DesignTableRemovedOrNotCreated_ReportsIt()
     {
-        Assert.Empty(InfraCrossCheck.TableGaps(Sources));
-    }
+        var tables = InfraSources.TablesJson.Replace("\"providerids\",", "", StringComparison.Ordinal);
+        var changed = Deployment.Without(r => r["type"]!.GetValue<string>().EndsWith("/tables", StringComparison.Ordinal) && LeafName(r) == "contacts");
 
-    [Fact]
-    public void TableGaps_DesignTableRemovedOrLoopDropped_ReportsIt()
-    {
-        var tables = RemoveLine(Sources.TablesJson, "\"providerids\",");
-        var storage = Replace(Sources.StorageBicep, "[for table in tables: {", "[for table in ['contacts']: {");
-
-        var gaps = InfraCrossCheck.TableGaps(Sources with { TablesJson = tables, StorageBicep = storage });
+        var gaps = InfraCrossCheck.TableGaps(changed, tables);
 
         Assert.Contains("table 'providerids' (named by the design) is missing from infra/tables.json", gaps);
-        Assert.Contains("storage.bicep does not create a table for every entry of the 'tables' parameter", gaps);
+        Assert.Contains("table 'contacts' of tables.json is not created", gaps);
     }
 
     [Fact]
-    public void SecretGaps_RepositorySecrets_ReachTheAppAsKeyVaultReferences()
+    public void SecretGaps_Repository_SecretsReachTheAppAsKeyVaultReferences()
     {
-        Assert.Empty(InfraCrossCheck.SecretGaps(Sources));
+        Assert.Empty(InfraCrossCheck.SecretGaps(Deployment, InfraSources.AppSecretsJson, InfraSources.DeployDoc));
     }
 
     [Fact]
-    public void SecretGaps_ReferenceIdentityDroppedOrSecretUndocumented_ReportsIt()
+    public void SecretGaps_ReferenceIdentityDroppedPlainValueOrUndocumented_ReportsIt()
     {
-        var function = RemoveLine(Sources.FunctionBicep, "keyVaultReferenceIdentity: identityId");
-        var doc = Sources.DeployDoc.Replace("`twilio-auth-token`", "twilio auth token", StringComparison.Ordinal);
+        var changed = WithProperty("Microsoft.Web/sites", "properties.keyVaultReferenceIdentity", null);
+        changed = changed.With("Microsoft.Web/sites", site =>
+            ((JsonArray)At(site, "properties.siteConfig.appSettings")!).OfType<JsonObject>().Single(s => Text(s["name"]) == "Chat__Secret")["value"] = "hunter2");
+        var doc = InfraSources.DeployDoc.Replace("`twilio-auth-token`", "twilio auth token", StringComparison.Ordinal);
 
-        var gaps = InfraCrossCheck.SecretGaps(Sources with { FunctionBicep = function, DeployDoc = doc });
+        var gaps = InfraCrossCheck.SecretGaps(changed, InfraSources.AppSecretsJson, doc);
 
         Assert.Contains(gaps, g => g.Contains("keyVaultReferenceIdentity", StringComparison.Ordinal));
+        Assert.Contains("app setting 'Chat__Secret' is not a Key Vault reference to the secret 'chat-webhook-secret'", gaps);
         Assert.Contains("Key Vault secret 'twilio-auth-token' is not documented in docs/deploy.md", gaps);
     }
 
     [Fact]
-    public void SecretGaps_SecretLoopNotWired_ReportsEverySecretSetting()
+    public void PostureGaps_Repository_MeetsFlexConsumptionAndTheSecurityRequirements()
     {
-        var function = Replace(Sources.FunctionBicep, "[for secret in appSecrets: {", "[for secret in []: {");
-
-        var gaps = InfraCrossCheck.SecretGaps(Sources with { FunctionBicep = function });
-
-        Assert.Contains("secret setting 'Twilio__AuthToken' does not reach the function app's settings", gaps);
-    }
-
-    [Fact]
-    public void PostureGaps_RepositoryBicep_MeetsTheSecurityRequirements()
-    {
-        Assert.Empty(InfraCrossCheck.PostureGaps(Sources));
+        Assert.Empty(InfraCrossCheck.PostureGaps(Deployment));
     }
 
     [Theory]
-    [InlineData("function", "httpsOnly: true", "httpsOnly: false", "the function app: httpsOnly is false")]
-    [InlineData("function", "name: 'custom'", "name: 'dotnet-isolated'", "functionAppConfig.runtime: name is 'dotnet-isolated'")]
-    [InlineData("storage", "allowSharedKeyAccess: false", "allowSharedKeyAccess: true", "the storage account: allowSharedKeyAccess is true")]
-    [InlineData("keyvault", "enablePurgeProtection: true", "enablePurgeProtection: false", "the key vault: enablePurgeProtection is false")]
-    [InlineData("monitoring", "DisableLocalAuth: true", "DisableLocalAuth: false", "Application Insights: DisableLocalAuth is false")]
-    [InlineData("acs-events", "'Microsoft.Communication.SMSReceived'\n", "\n", "ACS event 'Microsoft.Communication.SMSReceived' is not delivered to AcsEvents")]
-    [InlineData("main", "param deployAcsEventSubscription bool = false", "param deployAcsEventSubscription bool = true", "parameter deployAcsEventSubscription must default to false")]
-    public void PostureGaps_RequirementBroken_ReportsIt(string file, string from, string to, string expected)
+    [InlineData("Microsoft.Web/sites", "properties.httpsOnly", false, "the function app: properties.httpsOnly is false")]
+    [InlineData("Microsoft.Web/sites", "properties.functionAppConfig.runtime.name", "dotnet-isolated", "the function app: properties.functionAppConfig.runtime.name is dotnet-isolated")]
+    [InlineData("Microsoft.Web/sites", "properties.siteConfig.ftpsState", "Disabled", "the function app sets properties.siteConfig.ftpsState, which Flex Consumption rejects")]
+    [InlineData("Microsoft.Web/sites", "properties.siteConfig.alwaysOn", true, "the function app sets properties.siteConfig.alwaysOn, which Flex Consumption rejects")]
+    [InlineData("Microsoft.Storage/storageAccounts", "properties.allowSharedKeyAccess", true, "the storage account: properties.allowSharedKeyAccess is true")]
+    [InlineData("Microsoft.KeyVault/vaults", "properties.enablePurgeProtection", false, "the key vault sets enablePurgeProtection to false")]
+    [InlineData("Microsoft.Insights/components", "properties.DisableLocalAuth", false, "Application Insights: properties.DisableLocalAuth is false")]
+    [InlineData("Microsoft.EventGrid/systemTopics", "identity.type", "None", "the Event Grid system topic: identity.type is None")]
+    public void PostureGaps_RequirementBroken_ReportsIt(string type, string path, object value, string expected)
     {
-        var sources = file switch
-        {
-            "function" => Sources with { FunctionBicep = Replace(Sources.FunctionBicep, from, to) },
-            "storage" => Sources with { StorageBicep = Replace(Sources.StorageBicep, from, to) },
-            "keyvault" => Sources with { KeyVaultBicep = Replace(Sources.KeyVaultBicep, from, to) },
-            "monitoring" => Sources with { MonitoringBicep = Replace(Sources.MonitoringBicep, from, to) },
-            "acs-events" => Sources with { AcsEventsBicep = Replace(Sources.AcsEventsBicep, from, to) },
-            _ => Sources with { MainBicep = Replace(Sources.MainBicep, from, to) },
-        };
+        var changed = WithProperty(type, path, value switch { bool b => JsonValue.Create(b), _ => JsonValue.Create((string)value) });
 
-        Assert.Contains(InfraCrossCheck.PostureGaps(sources), g => g.StartsWith(expected, StringComparison.Ordinal));
+        Assert.Contains(InfraCrossCheck.PostureGaps(changed), g => g.StartsWith(expected, StringComparison.Ordinal));
     }
 
     [Fact]
-    public void PostureGaps_FtpPublishingAllowed_ReportsIt()
+    public void PostureGaps_FtpsStateInTheBicep_IsReportedFromTheCompiledTemplate()
     {
-        var function = Regex.Replace(Sources.FunctionBicep, @"(name: 'ftp'\s*\n\s*properties: \{\s*\n\s*allow: )false", "${1}true");
+        using var copy = InfraCopy.FromRepository().Edit("app/function.bicep", "      minTlsVersion: '1.2'\n", "      minTlsVersion: '1.2'\n      ftpsState: 'Disabled'\n");
 
-        Assert.Contains("basic publishing credentials (ftp) are not disabled", InfraCrossCheck.PostureGaps(Sources with { FunctionBicep = function }));
+        Assert.Contains("the function app sets properties.siteConfig.ftpsState, which Flex Consumption rejects", InfraCrossCheck.PostureGaps(copy.Snapshot()));
+    }
+
+    [Fact]
+    public void PostureGaps_FtpPolicyOrScmAllowed_ReportsIt()
+    {
+        var changed = WithProperty("Microsoft.Web/sites/basicPublishingCredentialsPolicies", "properties.allow", true);
+        changed = changed.With("Microsoft.Web/sites/basicPublishingCredentialsPolicies", p => p["name"] = Text(p["name"])!.Replace("/scm", "/ftp", StringComparison.Ordinal));
+
+        var gaps = InfraCrossCheck.PostureGaps(changed);
+
+        Assert.Contains("the function app sets an ftp publishing-credentials policy; Flex Consumption has no FTP", gaps);
+        Assert.Contains("basic publishing credentials (scm) are not disabled", gaps);
+    }
+
+    [Fact]
+    public void AcsEventGaps_WebhookWithSecretInstead_ReportsIt()
+    {
+        var changed = Deployment.With("Microsoft.EventGrid/systemTopics/eventSubscriptions", s =>
+        {
+            var properties = s["properties"]!.AsObject();
+            properties.Remove("deliveryWithResourceIdentity");
+            properties["destination"] = new JsonObject { ["endpointType"] = "WebHook", ["properties"] = new JsonObject { ["endpointUrl"] = "https://app/api/webhooks/acs?secret=x" } };
+        });
+
+        var gaps = InfraCrossCheck.AcsEventGaps(changed);
+
+        Assert.Contains("the ACS event subscription delivers to a destination without the topic's identity (properties.destination)", gaps);
+        Assert.Contains(gaps, g => g.StartsWith($"the ACS event subscription does not deliver to the '{InfraCrossCheck.AcsEventsQueue}' queue", StringComparison.Ordinal));
+        Assert.Contains("the ACS event subscription: properties.deliveryWithResourceIdentity.identity.type is not set, expected SystemAssigned", gaps);
+    }
+
+    [Fact]
+    public void AcsEventGaps_EventTypeDropped_ReportsIt()
+    {
+        var changed = Deployment.With("Microsoft.EventGrid/systemTopics/eventSubscriptions", s =>
+        {
+            var types = (JsonArray)At(s, "properties.filter.includedEventTypes")!;
+            types.Remove(types.Single(t => Text(t) == "Microsoft.Communication.SMSReceived"));
+        });
+
+        Assert.Contains($"ACS event 'Microsoft.Communication.SMSReceived' is not delivered to {InfraCrossCheck.AcsEventsQueue}", InfraCrossCheck.AcsEventGaps(changed));
+    }
+
+    [Fact]
+    public void AcsEventsQueue_IsInQueuesJsonAndTriggersAFunction()
+    {
+        var triggers = InfraSources.LoadManifest().Functions
+            .SelectMany(f => f.Bindings.Where(b => b.Type == "serviceBusTrigger").Select(b => (f.Name, b.QueueName)));
+
+        Assert.Contains($"\"name\": \"{InfraCrossCheck.AcsEventsQueue}\"", InfraSources.QueuesJson, StringComparison.Ordinal);
+        Assert.Contains(triggers, t => t.QueueName == InfraCrossCheck.AcsEventsQueue);
+    }
+
+    [Fact]
+    public void UrlSecretGaps_Repository_NoSecretInAnyUrlOrTemplate()
+    {
+        Assert.Empty(InfraCrossCheck.UrlSecretGaps(Deployment));
+        Assert.Empty(InfraCrossCheck.UrlSecretGaps(RepositoryDeployment.Default));
+    }
+
+    [Fact]
+    public void UrlSecretGaps_TheOldWebhookWithAKeyVaultSecret_ReportsIt()
+    {
+        // The shape the ACS subscription had: a webhook URL carrying a secret read from Key Vault with getSecret.
+        var changed = WithProperty("Microsoft.EventGrid/systemTopics/eventSubscriptions", "properties.eventDeliverySchema",
+            "[format('https://{0}/api/webhooks/acs?secret={1}', 'app', getKeyVaultSecret('/vault', 'acs-events-secret'))]");
+        var query = WithProperty("Microsoft.EventGrid/systemTopics/eventSubscriptions", "properties.eventDeliverySchema", "https://app/api/x?code=abc");
+
+        Assert.Contains(InfraCrossCheck.UrlSecretGaps(changed), g => g.Contains("reads a secret into the template", StringComparison.Ordinal));
+        Assert.Contains(InfraCrossCheck.UrlSecretGaps(query), g => g.Contains("is a URL with a secret in its query", StringComparison.Ordinal));
     }
 }

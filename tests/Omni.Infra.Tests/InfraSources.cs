@@ -1,43 +1,15 @@
 using Omni.Hosting;
+using Omni.Infra.Tests.Bicep;
 
 namespace Omni.Infra.Tests;
 
-/// <summary>
-/// The texts the cross-check reads. A record, so a test can check a mutated copy (<c>with { ServiceBusBicep = ... }</c>)
-/// and show that the check notices the gap.
-/// </summary>
-internal sealed record InfraSources
+/// <summary>The data files and docs the cross-check reads beside the compiled Bicep.</summary>
+internal static class InfraSources
 {
-    public required string MainBicep { get; init; }
-    public required string ServiceBusBicep { get; init; }
-    public required string StorageBicep { get; init; }
-    public required string FunctionBicep { get; init; }
-    public required string RbacBicep { get; init; }
-    public required string KeyVaultBicep { get; init; }
-    public required string MonitoringBicep { get; init; }
-    public required string CommunicationBicep { get; init; }
-    public required string AcsEventsBicep { get; init; }
-    public required string QueuesJson { get; init; }
-    public required string TablesJson { get; init; }
-    public required string AppSecretsJson { get; init; }
-    public required string DeployDoc { get; init; }
-
-    public static InfraSources FromRepository() => new()
-    {
-        MainBicep = Repository.Read("infra", "main.bicep"),
-        ServiceBusBicep = Repository.Read("infra", "app", "servicebus.bicep"),
-        StorageBicep = Repository.Read("infra", "app", "storage.bicep"),
-        FunctionBicep = Repository.Read("infra", "app", "function.bicep"),
-        RbacBicep = Repository.Read("infra", "app", "rbac.bicep"),
-        KeyVaultBicep = Repository.Read("infra", "app", "keyvault.bicep"),
-        MonitoringBicep = Repository.Read("infra", "app", "monitoring.bicep"),
-        CommunicationBicep = Repository.Read("infra", "app", "communication.bicep"),
-        AcsEventsBicep = Repository.Read("infra", "app", "acs-events.bicep"),
-        QueuesJson = Repository.Read("infra", "queues.json"),
-        TablesJson = Repository.Read("infra", "tables.json"),
-        AppSecretsJson = Repository.Read("infra", "appsecrets.json"),
-        DeployDoc = Repository.Read("docs", "deploy.md"),
-    };
+    public static string QueuesJson { get; } = Repository.Read("infra", "queues.json");
+    public static string TablesJson { get; } = Repository.Read("infra", "tables.json");
+    public static string AppSecretsJson { get; } = Repository.Read("infra", "appsecrets.json");
+    public static string DeployDoc { get; } = Repository.Read("docs", "deploy.md");
 
     /// <summary>
     /// The function app as the host sees it. In the repository host.json sits at the root and the function folders
@@ -66,5 +38,25 @@ internal sealed record InfraSources
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+}
+
+/// <summary>
+/// What the repository's Bicep deploys, predicted once per test run by the real compiler: with the azd environment of a
+/// first `azd up`, and with every parameter setting's azd variable set to a probe value.
+/// </summary>
+internal static class RepositoryDeployment
+{
+    private static readonly Lazy<DeploymentSnapshot> FirstUp = new(() => Predict(null));
+    private static readonly Lazy<DeploymentSnapshot> Probed = new(() => Predict(InfraCrossCheck.ParameterProbes(ConfigurationKeys.All)));
+
+    public static DeploymentSnapshot Default => FirstUp.Value;
+
+    public static DeploymentSnapshot WithParameterProbes => Probed.Value;
+
+    private static DeploymentSnapshot Predict(IReadOnlyDictionary<string, string>? azdEnvironment)
+    {
+        using var copy = InfraCopy.FromRepository();
+        return copy.Snapshot(azdEnvironment);
     }
 }
