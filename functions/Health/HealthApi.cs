@@ -1,10 +1,14 @@
 using System.Diagnostics;
 using Omni.Azure.Tables;
+using Omni.Functions.Hosting;
 using Omni.Functions.Infrastructure;
 
 namespace Omni.Functions.Health;
 
-/// <summary><c>GET /api/health</c>: whether the handler runs and Table Storage answers.</summary>
+/// <summary>
+/// <c>GET /api/health</c>: whether the handler runs and Table Storage answers (else 503 <c>unhealthy</c>), and whether
+/// every app setting resolved (else 200 <c>degraded</c>: the handler runs, but what needs those settings is off).
+/// </summary>
 public static class HealthApi
 {
     public static void MapHealthApi(this WebApplication app) =>
@@ -18,13 +22,21 @@ public static class HealthApi
     public sealed record HealthCheck(string Status, long DurationMs, string? Error = null);
 
     internal static async Task<IResult> GetHealthAsync(
-        [FromKeyedServices(AzureConnections.HealthProbe)] TableServiceClient tables, CancellationToken cancellationToken)
+        [FromKeyedServices(AzureConnections.HealthProbe)] TableServiceClient tables, UnresolvedReferences unresolved,
+        CancellationToken cancellationToken)
     {
         var storage = await CheckTableStorageAsync(tables, cancellationToken);
-        var healthy = storage.Status == "healthy";
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", new Dictionary<string, HealthCheck> { ["tableStorage"] = storage });
-        return TypedResults.Json(report, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        var configuration = CheckConfiguration(unresolved);
+        var status = storage.Status != "healthy" ? "unhealthy" : configuration.Status != "healthy" ? "degraded" : "healthy";
+        var report = new HealthReport(status, new Dictionary<string, HealthCheck> { ["tableStorage"] = storage, ["configuration"] = configuration });
+        return TypedResults.Json(report, statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
+
+    /// <summary>Names the settings left as unresolved references (never their text: it carries the vault's URL).</summary>
+    private static HealthCheck CheckConfiguration(UnresolvedReferences unresolved) =>
+        unresolved.Keys.Count == 0
+            ? new HealthCheck("healthy", 0)
+            : new HealthCheck("degraded", 0, "unresolved Key Vault or App Configuration reference in: " + string.Join(", ", unresolved.SettingNames));
 
     private static async Task<HealthCheck> CheckTableStorageAsync(TableServiceClient tables, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
 using Omni.DevHost.Storage;
 
 namespace Omni.Functions.Tests;
@@ -16,7 +17,50 @@ public sealed class HealthApiTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
         Assert.Equal("healthy", body.RootElement.GetProperty("checks").GetProperty("tableStorage").GetProperty("status").GetString());
+        Assert.Equal("healthy", body.RootElement.GetProperty("checks").GetProperty("configuration").GetProperty("status").GetString());
+    }
+
+    private const string TwilioReference = "@Microsoft.KeyVault(SecretUri=https://kv-omni.vault.azure.net/secrets/twilio-auth-token/)";
+    private const string ChatReference = "@Microsoft.KeyVault(VaultName=kv-omni;SecretName=chat-webhook-secret)";
+
+    private static HttpClient WithUnresolvedReferences(FunctionAppFactory factory) => factory.WithWebHostBuilder(b =>
+    {
+        b.UseSetting("Twilio:AuthToken", TwilioReference);
+        b.UseSetting("Chat:Secret", ChatReference);
+    }).CreateClient();
+
+    [Fact]
+    public async Task Health_UnresolvedKeyVaultReference_Returns200DegradedNamingTheSettingsNotTheirValues()
+    {
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        using var factory = new FunctionAppFactory { StorageConnectionString = azurite.ConnectionString };
+
+        using var response = await WithUnresolvedReferences(factory).GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        using var body = JsonDocument.Parse(text);
+        Assert.Equal("degraded", body.RootElement.GetProperty("status").GetString());
+        var configuration = body.RootElement.GetProperty("checks").GetProperty("configuration");
+        Assert.Equal("degraded", configuration.GetProperty("status").GetString());
+        Assert.Equal("unresolved Key Vault or App Configuration reference in: Chat__Secret, Twilio__AuthToken", configuration.GetProperty("error").GetString());
+        Assert.DoesNotContain("vault.azure.net", text);
+        Assert.DoesNotContain("kv-omni", text);
+    }
+
+    [Fact]
+    public async Task Health_UnresolvedReferenceAndStorageUnreachable_Returns503Unhealthy()
+    {
+        using var factory = new FunctionAppFactory(); // storage on a closed port
+
+        using var response = await WithUnresolvedReferences(factory).GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("unhealthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal("degraded", body.RootElement.GetProperty("checks").GetProperty("configuration").GetProperty("status").GetString());
     }
 
     [Fact]

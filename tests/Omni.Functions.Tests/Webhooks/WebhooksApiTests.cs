@@ -635,6 +635,19 @@ public sealed class WebhooksApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Chat_SecretIsAnUnresolvedKeyVaultReference_RefusesARequestSignedWithTheLiteral()
+    {
+        // App Service leaves a reference it cannot resolve as literal text: a forger who guesses it must not get in.
+        const string literal = "@Microsoft.KeyVault(SecretUri=https://kv-omni.vault.azure.net/secrets/chat-webhook-secret/)";
+        using var http = Client(more: b => b.UseSetting("Chat:Secret", literal));
+
+        using var response = await http.SendAsync(ChatRequest(ChatBody, DateTimeOffset.UtcNow, literal));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        AssertNothingEnqueued();
+    }
+
+    [Fact]
     public async Task Chat_SignedButMalformed_Is400()
     {
         using var http = Client();
