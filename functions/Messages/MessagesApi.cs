@@ -52,7 +52,7 @@ public static class MessagesApi
         {
             return problem;
         }
-        var parsed = JsonBody.Deserialize<MessageRequest>(bytes);
+        var parsed = JsonBody.Deserialize<MessageRequest>(bytes, "a message request (see docs/messages.md)");
         if (parsed.Problem is not null)
         {
             return parsed.Problem;
@@ -111,7 +111,7 @@ public static class MessagesApi
         {
             return problem;
         }
-        var parsed = JsonBody.Deserialize<MessageBatchRequest>(bytes);
+        var parsed = JsonBody.Deserialize<MessageBatchRequest>(bytes, $"a batch, {{\"messages\": [...]}} with 1–{MaxBatch} message requests (see docs/messages.md)");
         if (parsed.Problem is not null)
         {
             return parsed.Problem;

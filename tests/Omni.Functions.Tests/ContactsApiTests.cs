@@ -226,6 +226,20 @@ public sealed class ContactsApiTests : IClassFixture<AzuriteFixture>, IDisposabl
     }
 
     [Fact]
+    public async Task Patch_AsApplicationJson_Returns415NamingMergePatch()
+    {
+        var id = NewId();
+        await _http.PutAsync($"/api/contacts/{id}", Json(Ada(NewUkMobile())));
+
+        using var response = await _http.PatchAsync($"/api/contacts/{id}", Json("""{"displayName":"x"}"""));
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        var detail = (await BodyAsync(response)).GetProperty("detail").GetString();
+        Assert.Contains("application/merge-patch+json", detail);
+        Assert.Contains("RFC 7396", detail);
+    }
+
+    [Fact]
     public async Task Patch_ReadOnlyField_Returns400()
     {
         var id = NewId();

@@ -40,6 +40,13 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
     private static string Message(string contactId, string text = "Your code is 123456") =>
         $$"""{ "contactId": "{{contactId}}", "category": "transactional", "urgency": "high", "content": { "text": "{{text}}" } }""";
 
+    private static async Task<string> ProblemDetailAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+    }
+
     private List<ServiceBusMessage> Queued() => _factory.Sender.Invocations
         .Where(i => i.Method.Name == nameof(ServiceBusSender.SendMessageAsync))
         .Select(i => (ServiceBusMessage)i.Arguments[0]).ToList();
@@ -217,6 +224,55 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
         var queued = Queued();
         Assert.Equal(items.Select(i => i.GetProperty("id").GetString() + ":route"), queued.Select(q => q.MessageId));
         Assert.Equal(["one", "two"], queued.Select(q => JsonDocument.Parse(q.Body.ToString()).RootElement.GetProperty("content").GetProperty("text").GetString()));
+    }
+
+    [Fact]
+    public async Task UnknownField_Is400_NamingItAndTheAllowedFields()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x", "txet": "y" }, "priority": 1 }"""));
+
+        Assert.True(detail.Contains("unknown property 'txet' at $.content.txet; did you mean 'text'?", StringComparison.Ordinal), detail);
+        Assert.Contains("subject", detail); // the allowed names of content
+    }
+
+    [Fact]
+    public async Task UnknownTopLevelField_Is400_ListingTheAllowedFields()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "priority": 1, "content": { "text": "x" } }"""));
+
+        Assert.Contains("unknown property 'priority' at $.priority", detail);
+        Assert.Contains("urgency", detail);
+    }
+
+    [Theory]
+    [InlineData("{ \"contactId\": \"c-1\", }", "line 1, byte 23", "unexpected '}' after ',' — trailing commas are not allowed")]
+    [InlineData("{ \"contactId\": \"c-1\"", "line 1", "unexpected end of data")]
+    [InlineData("{\n  \"contactId\": nope\n}", "line 2, byte 17", "invalid value starting with 'n'")]
+    [InlineData("{ 'contactId': \"c-1\" }", "line 1, byte 3", "double quotes")]
+    [InlineData("{ \"contactId\" \"c-1\" }", "line 1", "expected ':' after the property name")]
+    public async Task MalformedJson_Is400_SayingWhereAndWhat(string body, string where, string what)
+    {
+        var detail = await ProblemDetailAsync(await PostAsync(body));
+
+        Assert.True(detail.Contains(where, StringComparison.Ordinal) && detail.Contains(what, StringComparison.Ordinal), detail);
+        Assert.DoesNotContain("c-1", detail); // the body is not echoed
+    }
+
+    [Fact]
+    public async Task WrongKindOfValue_Is400_SayingWhatIsExpected()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x" }, "tags": "otp" }"""));
+
+        Assert.True(detail.Contains("invalid value at $.tags: expected an array", StringComparison.Ordinal), detail);
+    }
+
+    [Fact]
+    public async Task EmptyBody_Is400_SayingAMessageRequestIsExpected()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync(""));
+
+        Assert.Contains("empty", detail);
+        Assert.Contains("docs/messages.md", detail);
     }
 
     [Fact]
