@@ -240,6 +240,17 @@ public sealed class ContactsApiTests : IClassFixture<AzuriteFixture>, IDisposabl
     }
 
     [Fact]
+    public async Task Put_ShortDigitsWithoutCountryCode_Returns400SayingInvalidAndAskingForE164()
+    {
+        using var response = await _http.PutAsync($"/api/contacts/{NewId()}", Json("""{"addresses":{"sms":{"value":"12345"}}}"""));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "addresses.sms.value");
+        var error = (await BodyAsync(response)).GetProperty("errors").GetProperty("addresses.sms.value")[0].GetString();
+        Assert.StartsWith("'12345' is not a valid phone number; use E.164", error);
+        Assert.DoesNotContain("national", error);
+    }
+
+    [Fact]
     public async Task Patch_ReadOnlyField_Returns400()
     {
         var id = NewId();
