@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using Omni.Azure.ServiceBus;
 
@@ -108,6 +109,47 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
     }
 
     [Fact]
+    public async Task SameIdempotencyKey_SameJsonWithOtherWhitespaceAndOrder_GivesTheSameMessage()
+    {
+        var contact = await CreateContactAsync();
+        var key = Guid.NewGuid().ToString();
+
+        var first = await PostAsync(Message(contact), key);
+        var second = await PostAsync($$"""
+            {
+              "content": { "text": "Your code is 123456" },
+              "urgency": "high",
+              "category": "transactional",
+              "contactId": "{{contact}}"
+            }
+            """, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal((await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString(),
+            (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task SameIdempotencyKey_RowFromBeforeCanonicalFingerprints_StillReplaysTheSameBytes()
+    {
+        var contact = await CreateContactAsync();
+        var key = Guid.NewGuid().ToString();
+        var body = Message(contact);
+        var idempotency = _factory.Services.GetRequiredService<Omni.Core.Messages.IIdempotencyStore>();
+        var legacyHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(body)));
+        var id = Omni.Core.Messages.MessageIds.New(DateTimeOffset.UtcNow);
+        await idempotency.ClaimAsync("messages", key, legacyHash, id, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        var replay = await PostAsync(body, key);
+        var other = await PostAsync(Message(contact, "another text"), key);
+
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(id, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+    }
+
+    [Fact]
     public async Task SameIdempotencyKey_DifferentBody_Is409()
     {
         var contact = await CreateContactAsync();
@@ -151,6 +193,55 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
         var response = await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x" }, "priority": 1 }""");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(Queued());
+    }
+
+    [Fact]
+    public async Task UnknownField_Is400_NamingItAndTheAllowedFields()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x", "txet": "y" }, "priority": 1 }"""));
+
+        Assert.True(detail.Contains("unknown property 'txet' at $.content.txet; did you mean 'text'?", StringComparison.Ordinal), detail);
+        Assert.Contains("subject", detail); // the allowed names of content
+    }
+
+    [Fact]
+    public async Task UnknownTopLevelField_Is400_ListingTheAllowedFields()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "priority": 1, "content": { "text": "x" } }"""));
+
+        Assert.Contains("unknown property 'priority' at $.priority", detail);
+        Assert.Contains("urgency", detail);
+    }
+
+    [Theory]
+    [InlineData("{ \"contactId\": \"c-1\", }", "line 1, byte 23", "unexpected '}' after ',' — trailing commas are not allowed")]
+    [InlineData("{ \"contactId\": \"c-1\"", "line 1", "unexpected end of data")]
+    [InlineData("{\n  \"contactId\": nope\n}", "line 2, byte 17", "invalid value starting with 'n'")]
+    [InlineData("{ 'contactId': \"c-1\" }", "line 1, byte 3", "double quotes")]
+    [InlineData("{ \"contactId\" \"c-1\" }", "line 1", "expected ':' after the property name")]
+    public async Task MalformedJson_Is400_SayingWhereAndWhat(string body, string where, string what)
+    {
+        var detail = await ProblemDetailAsync(await PostAsync(body));
+
+        Assert.True(detail.Contains(where, StringComparison.Ordinal) && detail.Contains(what, StringComparison.Ordinal), detail);
+        Assert.DoesNotContain("c-1", detail); // the body is not echoed
+    }
+
+    [Fact]
+    public async Task WrongKindOfValue_Is400_SayingWhatIsExpected()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x" }, "tags": "otp" }"""));
+
+        Assert.True(detail.Contains("invalid value at $.tags: expected an array", StringComparison.Ordinal), detail);
+    }
+
+    [Fact]
+    public async Task EmptyBody_Is400_SayingAMessageRequestIsExpected()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync(""));
+
+        Assert.Contains("empty", detail);
+        Assert.Contains("docs/messages.md", detail);
     }
 
     [Fact]
@@ -224,55 +315,6 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
         var queued = Queued();
         Assert.Equal(items.Select(i => i.GetProperty("id").GetString() + ":route"), queued.Select(q => q.MessageId));
         Assert.Equal(["one", "two"], queued.Select(q => JsonDocument.Parse(q.Body.ToString()).RootElement.GetProperty("content").GetProperty("text").GetString()));
-    }
-
-    [Fact]
-    public async Task UnknownField_Is400_NamingItAndTheAllowedFields()
-    {
-        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x", "txet": "y" }, "priority": 1 }"""));
-
-        Assert.True(detail.Contains("unknown property 'txet' at $.content.txet; did you mean 'text'?", StringComparison.Ordinal), detail);
-        Assert.Contains("subject", detail); // the allowed names of content
-    }
-
-    [Fact]
-    public async Task UnknownTopLevelField_Is400_ListingTheAllowedFields()
-    {
-        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "priority": 1, "content": { "text": "x" } }"""));
-
-        Assert.Contains("unknown property 'priority' at $.priority", detail);
-        Assert.Contains("urgency", detail);
-    }
-
-    [Theory]
-    [InlineData("{ \"contactId\": \"c-1\", }", "line 1, byte 23", "unexpected '}' after ',' — trailing commas are not allowed")]
-    [InlineData("{ \"contactId\": \"c-1\"", "line 1", "unexpected end of data")]
-    [InlineData("{\n  \"contactId\": nope\n}", "line 2, byte 17", "invalid value starting with 'n'")]
-    [InlineData("{ 'contactId': \"c-1\" }", "line 1, byte 3", "double quotes")]
-    [InlineData("{ \"contactId\" \"c-1\" }", "line 1", "expected ':' after the property name")]
-    public async Task MalformedJson_Is400_SayingWhereAndWhat(string body, string where, string what)
-    {
-        var detail = await ProblemDetailAsync(await PostAsync(body));
-
-        Assert.True(detail.Contains(where, StringComparison.Ordinal) && detail.Contains(what, StringComparison.Ordinal), detail);
-        Assert.DoesNotContain("c-1", detail); // the body is not echoed
-    }
-
-    [Fact]
-    public async Task WrongKindOfValue_Is400_SayingWhatIsExpected()
-    {
-        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x" }, "tags": "otp" }"""));
-
-        Assert.True(detail.Contains("invalid value at $.tags: expected an array", StringComparison.Ordinal), detail);
-    }
-
-    [Fact]
-    public async Task EmptyBody_Is400_SayingAMessageRequestIsExpected()
-    {
-        var detail = await ProblemDetailAsync(await PostAsync(""));
-
-        Assert.Contains("empty", detail);
-        Assert.Contains("docs/messages.md", detail);
     }
 
     [Fact]
