@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using Omni.Azure.ServiceBus;
@@ -147,6 +148,36 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         Assert.Equal(id, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
         Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+    }
+
+    public static TheoryData<string> SchemaExamples()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(ExamplesFolder(), "*.json").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(file));
+        }
+        return data;
+    }
+
+    private static string ExamplesFolder() =>
+        Path.Combine(Omni.DevHost.DevHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!, "docs", "schemas", "examples");
+
+    [Theory]
+    [MemberData(nameof(SchemaExamples))]
+    public async Task Post_SchemaExample_IsAccepted(string file)
+    {
+        var body = await File.ReadAllTextAsync(Path.Combine(ExamplesFolder(), file));
+        if (JsonNode.Parse(body)!["contactId"]?.GetValue<string>() is { } contactId)
+        {
+            // The examples name fixed contacts: (re)create each with an address no other test uses.
+            var put = await _http.PutAsync($"/api/contacts/{contactId}", Json($$"""{ "addresses": { "email": { "value": "{{Guid.NewGuid():N}}@example.com" } } }"""));
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        var response = await PostAsync(body);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
