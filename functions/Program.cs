@@ -35,8 +35,8 @@ builder.Services.AddMessaging(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
-// Errors the framework answers itself (404, 405, 415 from routing) get a problem+json body too.
-app.UseStatusCodePages();
+// Errors the framework answers itself (404, 405, 415 from routing) get a problem+json body too, saying what to send.
+app.UseStatusCodePages(StatusCodePages.WriteAsync);
 app.MapReadiness();
 app.MapHealthApi();
 app.MapContactsApi();

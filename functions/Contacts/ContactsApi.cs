@@ -13,7 +13,9 @@ namespace Omni.Functions.Contacts;
 /// </summary>
 public static class ContactsApi
 {
-    private static readonly string[] PatchMediaTypes = ["application/merge-patch+json", "application/json"];
+    // Merge patch only: routing already refuses application/json here (415), so accepting it below was dead code.
+    private static readonly string[] PatchMediaTypes = [Problems.MergePatchMediaType];
+    private const string ContactShape = "a contact object (see docs/contacts.md)";
 
     public static void MapContactsApi(this WebApplication app)
     {
@@ -31,8 +33,8 @@ public static class ContactsApi
             .Produces<ContactResource>(200).Produces<ContactResource>(201)
             .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(415);
         contacts.MapPatch("/{id}", PatchAsync).WithName("PatchContact")
-            .WithSummary("Changes some fields with a JSON merge patch (RFC 7386): null removes, objects merge.")
-            .Accepts<ContactInput>("application/merge-patch+json")
+            .WithSummary("Changes some fields with a JSON merge patch (RFC 7396): null removes, objects merge.")
+            .Accepts<ContactInput>(Problems.MergePatchMediaType)
             .Produces<ContactResource>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(413);
         contacts.MapDelete("/{id}", DeleteAsync).WithName("DeleteContact")
             .WithSummary("Erases a contact: profile, address index entries, consent history, and its message log and timeline.")
@@ -104,7 +106,7 @@ public static class ContactsApi
         {
             return invalid;
         }
-        var body = await JsonBody.ReadAsync<ContactInput>(context.Request, JsonBody.DefaultMaxBytes, cancellationToken);
+        var body = await JsonBody.ReadAsync<ContactInput>(context.Request, JsonBody.DefaultMaxBytes, ContactShape, cancellationToken);
         if (body.Problem is { } problem)
         {
             return problem;
@@ -126,7 +128,7 @@ public static class ContactsApi
         {
             return invalid;
         }
-        var patch = await JsonBody.ReadNodeAsync(context.Request, PatchMediaTypes, JsonBody.DefaultMaxBytes, cancellationToken);
+        var patch = await JsonBody.ReadNodeAsync(context.Request, PatchMediaTypes, JsonBody.DefaultMaxBytes, "a JSON merge patch of the contact's fields (see docs/contacts.md)", cancellationToken);
         if (patch.Problem is { } problem)
         {
             return problem;
@@ -134,7 +136,7 @@ public static class ContactsApi
         var patchObject = (JsonObject)patch.Value!;
         if (ContactResource.ReadOnlyFields.FirstOrDefault(patchObject.ContainsKey) is { } readOnly)
         {
-            return Problems.BadRequest($"'{readOnly}' is set by the server and cannot be patched.");
+            return Problems.BadRequest($"'{readOnly}' is set by the server and cannot be patched; leave it out of the patch.");
         }
         var current = await store.GetAsync(id, cancellationToken);
         if (current is null)
@@ -148,7 +150,7 @@ public static class ContactsApi
             document.Remove(field);
         }
         var merged = MergePatch.Apply(document, patchObject)!;
-        var input = JsonBody.Deserialize<ContactInput>(JsonSerializer.SerializeToUtf8Bytes(merged, JsonBody.Options));
+        var input = JsonBody.Deserialize<ContactInput>(JsonSerializer.SerializeToUtf8Bytes(merged, JsonBody.Options), ContactShape);
         if (input.Problem is { } shapeProblem)
         {
             return shapeProblem;
@@ -180,7 +182,7 @@ public static class ContactsApi
         }
         if (ifMatch is not null && ifMatch != "*" && ifMatch != current.ETag)
         {
-            return Problems.PreconditionFailed("The contact changed since the version in If-Match.");
+            return Problems.PreconditionFailed("The contact changed since the version in If-Match; GET it for the current ETag and retry.");
         }
         // The message log (texts, addresses, timeline) goes first: if the contact's own erase then fails, a retried
         // DELETE still finds the contact and finishes; the other order could leave an orphaned log nobody can erase.
@@ -190,7 +192,7 @@ public static class ContactsApi
         {
             StoreOutcome.Deleted => TypedResults.NoContent(),
             StoreOutcome.NotFound => Problems.NotFound("No contact has this id."),
-            StoreOutcome.PreconditionFailed => Problems.PreconditionFailed("The contact changed since the version in If-Match."),
+            StoreOutcome.PreconditionFailed => Problems.PreconditionFailed("The contact changed since the version in If-Match; GET it for the current ETag and retry."),
             _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome} of a delete."),
         };
     }
@@ -211,7 +213,7 @@ public static class ContactsApi
         {
             return invalid;
         }
-        var body = await JsonBody.ReadAsync<ConsentInput>(context.Request, 16 * 1024, cancellationToken);
+        var body = await JsonBody.ReadAsync<ConsentInput>(context.Request, 16 * 1024, "a consent record (see docs/contacts.md)", cancellationToken);
         if (body.Problem is { } problem)
         {
             return problem;
@@ -254,7 +256,7 @@ public static class ContactsApi
             case StoreOutcome.PreconditionFailed:
                 return Problems.PreconditionFailed("The contact changed since the version in If-Match (or exists despite If-None-Match: *). Get it again and retry.");
             case StoreOutcome.AddressTaken:
-                return Problems.Conflict($"The {result.Detail} address already belongs to another contact.");
+                return Problems.Conflict($"The {result.Detail} address already belongs to another contact; find it with GET /api/contacts?address=..., or remove the address there first.");
             case StoreOutcome.NotFound:
                 return Problems.NotFound("No contact has this id.");
             default:

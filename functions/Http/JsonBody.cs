@@ -1,13 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Omni.Functions.Http;
 
 /// <summary>
 /// Reads a JSON request body the strict way: JSON media type only (415), a size cap (413), well-formed JSON with
-/// no unknown fields (400 naming the path). Every failure is an <c>application/problem+json</c> answer.
+/// no unknown fields (400 saying where and what). Every failure is an <c>application/problem+json</c> answer.
 /// </summary>
+/// <remarks><c>expected</c> names what the endpoint reads, for the answers to an empty or non-object body.</remarks>
 public static class JsonBody
 {
     public const int DefaultMaxBytes = 64 * 1024;
@@ -23,12 +25,12 @@ public static class JsonBody
 
     public sealed record Result<T>(T? Value, IResult? Problem) where T : class;
 
-    public static async Task<Result<JsonNode>> ReadNodeAsync(HttpRequest request, string[] mediaTypes, int maxBytes, CancellationToken cancellationToken)
+    public static async Task<Result<JsonNode>> ReadNodeAsync(HttpRequest request, string[] mediaTypes, int maxBytes, string expected, CancellationToken cancellationToken)
     {
         var (bytes, problem) = await ReadBytesAsync(request, mediaTypes, maxBytes, cancellationToken);
-        if (problem is not null)
+        if ((problem ?? SyntaxProblem(bytes, expected)) is { } invalid)
         {
-            return new Result<JsonNode>(null, problem);
+            return new Result<JsonNode>(null, invalid);
         }
         try
         {
@@ -36,7 +38,7 @@ public static class JsonBody
             var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = Options.MaxDepth, AllowDuplicateProperties = false });
             return node is JsonObject
                 ? new Result<JsonNode>(node, null)
-                : new Result<JsonNode>(null, Problems.BadRequest("The body must be a JSON object."));
+                : new Result<JsonNode>(null, NotAnObject(node, expected));
         }
         catch (JsonException e)
         {
@@ -44,34 +46,63 @@ public static class JsonBody
         }
     }
 
-    public static async Task<Result<T>> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken) where T : class
+    public static async Task<Result<T>> ReadAsync<T>(HttpRequest request, int maxBytes, string expected, CancellationToken cancellationToken) where T : class
     {
         var (bytes, problem) = await ReadBytesAsync(request, ["application/json"], maxBytes, cancellationToken);
-        return problem is not null ? new Result<T>(null, problem) : Deserialize<T>(bytes);
+        return problem is not null ? new Result<T>(null, problem) : Deserialize<T>(bytes, expected);
     }
 
-    public static Result<T> Deserialize<T>(ReadOnlySpan<byte> json) where T : class
+    public static Result<T> Deserialize<T>(ReadOnlySpan<byte> json, string expected) where T : class
     {
+        if (SyntaxProblem(json, expected) is { } invalid)
+        {
+            return new Result<T>(null, invalid);
+        }
+        var typeInfo = (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
         try
         {
-            var value = JsonSerializer.Deserialize<T>(json, Options);
+            var value = JsonSerializer.Deserialize(json, typeInfo);
             return value is null
-                ? new Result<T>(null, Problems.BadRequest("The body must be a JSON object, not null."))
+                ? new Result<T>(null, Problems.BadRequest($"The body is null; send {expected}."))
                 : new Result<T>(value, null);
         }
         catch (JsonException e)
         {
-            return new Result<T>(null, Problems.BadRequest($"The body does not match the expected shape: {Describe(e)}"));
+            return new Result<T>(null, Problems.BadRequest($"The body is not {expected}: {JsonErrors.Shape(e, typeInfo)}."));
         }
     }
+
+    /// <summary>An empty body, malformed JSON (where and what) or a root that is not an object; null when none.</summary>
+    private static IResult? SyntaxProblem(ReadOnlySpan<byte> json, string expected)
+    {
+        if (json.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return Problems.BadRequest($"The body is empty; send {expected}.");
+        }
+        if (JsonErrors.Syntax(json, Options.MaxDepth) is { } error)
+        {
+            return Problems.BadRequest($"The body is not valid JSON at {error}");
+        }
+        var first = json.TrimStart(" \t\r\n"u8)[0];
+        return first == '{' ? null : Problems.BadRequest($"The body must be a JSON object ({expected}), not {(first == '[' ? "an array" : "a single value")}.");
+    }
+
+    private static IResult NotAnObject(JsonNode? node, string expected) =>
+        Problems.BadRequest($"The body must be a JSON object ({expected}), not {(node is JsonArray ? "an array" : "a single value")}.");
 
     /// <summary>The raw body: JSON media type (415), size cap (413); no parsing.</summary>
     public static async Task<(byte[] Bytes, IResult? Problem)> ReadBytesAsync(HttpRequest request, string[] mediaTypes, int maxBytes, CancellationToken cancellationToken)
     {
+        // An empty body has no media type worth refusing (a proxy may even drop its Content-Type): the parser answers
+        // "the body is empty" (400), which says what to send, instead of a misleading 415.
+        if (request.ContentLength == 0)
+        {
+            return ([], null);
+        }
         var mediaType = request.ContentType?.Split(';')[0].Trim();
         if (mediaType is null || !mediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
         {
-            return ([], Problems.UnsupportedMediaType($"Send the body as {string.Join(" or ", mediaTypes)}."));
+            return ([], Problems.UnsupportedMediaType(Problems.SendAs(mediaTypes, request.ContentType)));
         }
         if (request.ContentLength > maxBytes)
         {
@@ -91,7 +122,7 @@ public static class JsonBody
         var bytes = buffer.ToArray();
         return HasValidText(bytes)
             ? (bytes, null)
-            : ([], Problems.BadRequest("The body is not valid UTF-8 text (or has an escaped lone surrogate)."));
+            : ([], Problems.BadRequest("The body is not valid UTF-8 text (or has an escaped lone surrogate): send UTF-8 JSON, escaping only whole surrogate pairs (\\uD83D\\uDE00)."));
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Omni.Functions.Http;
 
-/// <summary>JSON Merge Patch (RFC 7386): objects merge recursively, <c>null</c> removes, anything else replaces.</summary>
+/// <summary>JSON Merge Patch (RFC 7396): objects merge recursively, <c>null</c> removes, anything else replaces.</summary>
 public static class MergePatch
 {
     public static JsonNode? Apply(JsonNode? target, JsonNode? patch)

@@ -9,8 +9,8 @@ namespace Omni.Functions.Messages;
 /// <summary>
 /// <c>POST /api/messages</c>, <c>POST /api/messages/batch</c> and <c>GET /api/messages/{id}</c> (functions SendMessage,
 /// SendMessageBatch, GetMessage). A message is recorded, then queued on <c>outbound</c>; the answer is 202 with its id
-/// and status URL. <c>Idempotency-Key</c>: the same key and body give the same message (200); the same key with another
-/// body is a 409; keys are kept 48 hours.
+/// and status URL. <c>Idempotency-Key</c>: the same key and request give the same message (200), compared parsed (not
+/// byte for byte: see <see cref="CanonicalJson"/>); the same key with another request is a 409; keys are kept 48 hours.
 /// </summary>
 public static class MessagesApi
 {
@@ -52,7 +52,7 @@ public static class MessagesApi
         {
             return problem;
         }
-        var parsed = JsonBody.Deserialize<MessageRequest>(bytes);
+        var parsed = JsonBody.Deserialize<MessageRequest>(bytes, "a message request (see docs/messages.md)");
         if (parsed.Problem is not null)
         {
             return parsed.Problem;
@@ -71,7 +71,7 @@ public static class MessagesApi
         }
 
         var now = clock.GetUtcNow();
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var hash = CanonicalJson.Fingerprint(request, ApiJsonContext.Default.MessageRequest);
         var id = MessageIds.New(now);
         var replay = false;
         if (key is not null)
@@ -79,9 +79,9 @@ public static class MessagesApi
             var entry = await idempotency.ClaimAsync("messages", key, hash, id, now, cancellationToken);
             if (!entry.Created)
             {
-                if (!string.Equals(entry.RequestHash, hash, StringComparison.Ordinal) || !MessageRequestValidator.IsValidId(entry.Result))
+                if (!SameRequest(entry.RequestHash, hash, bytes) || !MessageRequestValidator.IsValidId(entry.Result))
                 {
-                    return Problems.Conflict("This Idempotency-Key was used with a different body (or a batch); use a new key for a new message.");
+                    return Problems.Conflict("This Idempotency-Key was used with a different request (or a batch); send the same request to get its answer again, or use a new key for a new message.");
                 }
                 id = entry.Result;
                 replay = true;
@@ -111,7 +111,7 @@ public static class MessagesApi
         {
             return problem;
         }
-        var parsed = JsonBody.Deserialize<MessageBatchRequest>(bytes);
+        var parsed = JsonBody.Deserialize<MessageBatchRequest>(bytes, $"a batch, {{\"messages\": [...]}} with 1–{MaxBatch} message requests (see docs/messages.md)");
         if (parsed.Problem is not null)
         {
             return parsed.Problem;
@@ -146,7 +146,7 @@ public static class MessagesApi
 
         var messages = batch!;
         var now = clock.GetUtcNow();
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var hash = CanonicalJson.Fingerprint(parsed.Value!, ApiJsonContext.Default.MessageBatchRequest);
         var ids = messages.Select(_ => MessageIds.New(now)).ToList();
         var replay = false;
         if (key is not null)
@@ -162,9 +162,9 @@ public static class MessagesApi
                 catch (JsonException)
                 {
                 }
-                if (!string.Equals(entry.RequestHash, hash, StringComparison.Ordinal) || previous is null || previous.Count != messages.Count)
+                if (!SameRequest(entry.RequestHash, hash, bytes) || previous is null || previous.Count != messages.Count)
                 {
-                    return Problems.Conflict("This Idempotency-Key was used with a different body (or a single message); use a new key for a new batch.");
+                    return Problems.Conflict("This Idempotency-Key was used with a different request (or a single message); send the same batch to get its answer again, or use a new key for a new batch.");
                 }
                 ids = previous;
                 replay = true;
@@ -215,6 +215,16 @@ public static class MessagesApi
             }
         }
     }
+
+    /// <summary>
+    /// Whether a stored request fingerprint is this request's: the canonical fingerprint, so whitespace and property order
+    /// do not matter. Rows from before it (kept 48 hours) hold the SHA-256 of the raw bytes and still match a byte-identical
+    /// retry, as they did when written; only a reformatted retry of such a row is a 409.
+    /// </summary>
+    private static bool SameRequest(string stored, string fingerprint, byte[] body) =>
+        string.Equals(stored, fingerprint, StringComparison.Ordinal)
+        || (!stored.StartsWith(CanonicalJson.FingerprintPrefix, StringComparison.Ordinal)
+            && string.Equals(stored, Convert.ToHexStringLower(SHA256.HashData(body)), StringComparison.Ordinal));
 
     private static string? ReadIdempotencyKey(HttpRequest http, ValidationErrors errors)
     {

@@ -114,7 +114,7 @@ public static class TemplatesApi
         {
             return invalid;
         }
-        var body = await JsonBody.ReadAsync<TemplateInput>(context.Request, MaxBodyBytes, cancellationToken);
+        var body = await JsonBody.ReadAsync<TemplateInput>(context.Request, MaxBodyBytes, "a template (see docs/templates.md)", cancellationToken);
         if (body.Problem is { } problem)
         {
             return problem;
@@ -164,7 +164,7 @@ public static class TemplatesApi
         {
             return invalid;
         }
-        var body = await JsonBody.ReadAsync<PreviewInput>(context.Request, MessageRequestValidator.MaxTemplateDataBytes + 4096, cancellationToken);
+        var body = await JsonBody.ReadAsync<PreviewInput>(context.Request, MessageRequestValidator.MaxTemplateDataBytes + 4096, "a preview request (see docs/templates.md)", cancellationToken);
         if (body.Problem is { } problem)
         {
             return problem;

@@ -226,6 +226,31 @@ public sealed class ContactsApiTests : IClassFixture<AzuriteFixture>, IDisposabl
     }
 
     [Fact]
+    public async Task Patch_AsApplicationJson_Returns415NamingMergePatch()
+    {
+        var id = NewId();
+        await _http.PutAsync($"/api/contacts/{id}", Json(Ada(NewUkMobile())));
+
+        using var response = await _http.PatchAsync($"/api/contacts/{id}", Json("""{"displayName":"x"}"""));
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        var detail = (await BodyAsync(response)).GetProperty("detail").GetString();
+        Assert.Contains("application/merge-patch+json", detail);
+        Assert.Contains("RFC 7396", detail);
+    }
+
+    [Fact]
+    public async Task Put_ShortDigitsWithoutCountryCode_Returns400SayingInvalidAndAskingForE164()
+    {
+        using var response = await _http.PutAsync($"/api/contacts/{NewId()}", Json("""{"addresses":{"sms":{"value":"12345"}}}"""));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "addresses.sms.value");
+        var error = (await BodyAsync(response)).GetProperty("errors").GetProperty("addresses.sms.value")[0].GetString();
+        Assert.StartsWith("'12345' is not a valid phone number; use E.164", error);
+        Assert.DoesNotContain("national", error);
+    }
+
+    [Fact]
     public async Task Patch_ReadOnlyField_Returns400()
     {
         var id = NewId();

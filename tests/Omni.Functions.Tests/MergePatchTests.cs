@@ -5,7 +5,7 @@ namespace Omni.Functions.Tests;
 
 public class MergePatchTests
 {
-    // The test cases of RFC 7386, Appendix A.
+    // The test cases of RFC 7396, Appendix A.
     [Theory]
     [InlineData("""{"a":"b"}""", """{"a":"c"}""", """{"a":"c"}""")]
     [InlineData("""{"a":"b"}""", """{"b":"c"}""", """{"a":"b","b":"c"}""")]
@@ -22,7 +22,7 @@ public class MergePatchTests
     [InlineData("""{"e":null}""", """{"a":1}""", """{"e":null,"a":1}""")]
     [InlineData("""[1,2]""", """{"a":"b","c":null}""", """{"a":"b"}""")]
     [InlineData("""{}""", """{"a":{"bb":{"ccc":null}}}""", """{"a":{"bb":{}}}""")]
-    public void Apply_Rfc7386Examples_GivesTheRfcResult(string target, string patch, string expected)
+    public void Apply_Rfc7396Examples_GivesTheRfcResult(string target, string patch, string expected)
     {
         var result = MergePatch.Apply(JsonNode.Parse(target), JsonNode.Parse(patch));
 

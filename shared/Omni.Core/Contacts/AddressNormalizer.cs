@@ -19,6 +19,18 @@ public static class AddressNormalizer
     public const int MaxPushTokenLength = 4096;
 
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    /// <summary>
+    /// The example in error messages: libphonenumber's own GB mobile example. (Ofcom's drama range, +44 7700 900xxx,
+    /// is refused by libphonenumber's metadata, so it would be a bad example to copy.)
+    /// </summary>
+    public const string E164Example = "+447400123456";
+
+    // Regions tried first when naming the country a national-format number belongs to.
+    private static readonly string[] CommonRegions = ["US", "GB", "DE", "FR", "IN", "BR", "JP", "AU", "CA"];
+
+    // Shorter digit strings are valid national numbers somewhere (small territories) but hardly what a caller meant.
+    private const int MinNationalDigits = 7;
     private static readonly IdnMapping Idn = new() { AllowUnassigned = false, UseStd3AsciiRules = true };
 
     /// <summary>RFC 5322 atext specials allowed in an unquoted local part (besides letters, digits and non-ASCII).</summary>
@@ -136,7 +148,10 @@ public static class AddressNormalizer
         }
         else if (region is null)
         {
-            error = $"'{trimmed}' is in national format: give it with its country code (e.g. \"+44...\") or give a default region.";
+            // Only a number some country would dial this way is "national"; anything else is just not a phone number.
+            error = NationalIn(number) is { } home
+                ? $"'{trimmed}' is in national format (valid in {home}): give it in E.164 with its country code, e.g. {Phones.Format(Phones.Parse(number, home), PhoneNumberFormat.E164)}, or give a default region."
+                : $"'{trimmed}' is not a valid phone number; use E.164, e.g. {E164Example}.";
             return null;
         }
         else
@@ -164,8 +179,21 @@ public static class AddressNormalizer
     }
 
     private static string InvalidPhone(string input, string? region) => region is null
-        ? $"'{input}' is not a valid phone number."
-        : $"'{input}' is not a valid phone number for region {region}.";
+        ? $"'{input}' is not a valid phone number; use E.164, e.g. {E164Example}."
+        : $"'{input}' is not a valid phone number for region {region}; use a number of that region or E.164, e.g. {E164Example}.";
+
+    /// <summary>
+    /// The first region (in a fixed, common-first order) where <paramref name="digits"/> is a valid national number,
+    /// or null. Runs only on the error path, over every region libphonenumber knows.
+    /// </summary>
+    private static string? NationalIn(string digits)
+    {
+        if (digits.Length < MinNationalDigits)
+        {
+            return null;
+        }
+        return CommonRegions.Concat(Phones.GetSupportedRegions().Order(StringComparer.Ordinal)).FirstOrDefault(r => IsValidNational(digits, r));
+    }
 
     private static bool UsesNanpInternationalPrefix(string region) =>
         Phones.GetMetadataForRegion(region) is { } metadata && metadata.InternationalPrefix == "011";

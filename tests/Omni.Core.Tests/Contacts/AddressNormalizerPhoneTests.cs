@@ -88,7 +88,8 @@ public class AddressNormalizerPhoneTests
     {
         Assert.False(AddressNormalizer.TryNormalize(Channel.Sms, "0123", "GB", out var normalized, out var error));
         Assert.Equal("", normalized);
-        Assert.Equal("'0123' is not a valid phone number for region GB", error.TrimEnd('.'));
+        Assert.StartsWith("'0123' is not a valid phone number for region GB;", error, StringComparison.Ordinal);
+        Assert.Contains(AddressNormalizer.E164Example, error);
     }
 
     [Theory]
@@ -125,7 +126,19 @@ public class AddressNormalizerPhoneTests
     public void TryNormalize_NationalInputWithoutRegion_ReturnsErrorAskingForRegion(string input)
     {
         Assert.False(AddressNormalizer.TryNormalize(Channel.Sms, input, null, out _, out var error));
+        Assert.Contains("is in national format", error);
         Assert.Contains("default region", error);
+    }
+
+    [Theory]
+    [InlineData("12345")]
+    [InlineData("1")]
+    [InlineData("999999999999999")]
+    public void TryNormalize_DigitsNoRegionReadsAsValidWithoutRegion_SaysInvalidAndAsksForE164(string input)
+    {
+        Assert.False(AddressNormalizer.TryNormalize(Channel.Sms, input, null, out _, out var error));
+        Assert.StartsWith($"'{input}' is not a valid phone number; use E.164", error);
+        Assert.DoesNotContain("national", error);
     }
 
     [Theory]

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using Omni.Azure.ServiceBus;
 
@@ -39,6 +41,13 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
 
     private static string Message(string contactId, string text = "Your code is 123456") =>
         $$"""{ "contactId": "{{contactId}}", "category": "transactional", "urgency": "high", "content": { "text": "{{text}}" } }""";
+
+    private static async Task<string> ProblemDetailAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+    }
 
     private List<ServiceBusMessage> Queued() => _factory.Sender.Invocations
         .Where(i => i.Method.Name == nameof(ServiceBusSender.SendMessageAsync))
@@ -101,6 +110,77 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
     }
 
     [Fact]
+    public async Task SameIdempotencyKey_SameJsonWithOtherWhitespaceAndOrder_GivesTheSameMessage()
+    {
+        var contact = await CreateContactAsync();
+        var key = Guid.NewGuid().ToString();
+
+        var first = await PostAsync(Message(contact), key);
+        var second = await PostAsync($$"""
+            {
+              "content": { "text": "Your code is 123456" },
+              "urgency": "high",
+              "category": "transactional",
+              "contactId": "{{contact}}"
+            }
+            """, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal((await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString(),
+            (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task SameIdempotencyKey_RowFromBeforeCanonicalFingerprints_StillReplaysTheSameBytes()
+    {
+        var contact = await CreateContactAsync();
+        var key = Guid.NewGuid().ToString();
+        var body = Message(contact);
+        var idempotency = _factory.Services.GetRequiredService<Omni.Core.Messages.IIdempotencyStore>();
+        var legacyHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(body)));
+        var id = Omni.Core.Messages.MessageIds.New(DateTimeOffset.UtcNow);
+        await idempotency.ClaimAsync("messages", key, legacyHash, id, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        var replay = await PostAsync(body, key);
+        var other = await PostAsync(Message(contact, "another text"), key);
+
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(id, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+    }
+
+    public static TheoryData<string> SchemaExamples()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(ExamplesFolder(), "*.json").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(file));
+        }
+        return data;
+    }
+
+    private static string ExamplesFolder() =>
+        Path.Combine(Omni.DevHost.DevHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!, "docs", "schemas", "examples");
+
+    [Theory]
+    [MemberData(nameof(SchemaExamples))]
+    public async Task Post_SchemaExample_IsAccepted(string file)
+    {
+        var body = await File.ReadAllTextAsync(Path.Combine(ExamplesFolder(), file));
+        if (JsonNode.Parse(body)!["contactId"]?.GetValue<string>() is { } contactId)
+        {
+            // The examples name fixed contacts: (re)create each with an address no other test uses.
+            var put = await _http.PutAsync($"/api/contacts/{contactId}", Json($$"""{ "addresses": { "email": { "value": "{{Guid.NewGuid():N}}@example.com" } } }"""));
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        var response = await PostAsync(body);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task SameIdempotencyKey_DifferentBody_Is409()
     {
         var contact = await CreateContactAsync();
@@ -144,6 +224,55 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
         var response = await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x" }, "priority": 1 }""");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(Queued());
+    }
+
+    [Fact]
+    public async Task UnknownField_Is400_NamingItAndTheAllowedFields()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x", "txet": "y" }, "priority": 1 }"""));
+
+        Assert.True(detail.Contains("unknown property 'txet' at $.content.txet; did you mean 'text'?", StringComparison.Ordinal), detail);
+        Assert.Contains("subject", detail); // the allowed names of content
+    }
+
+    [Fact]
+    public async Task UnknownTopLevelField_Is400_ListingTheAllowedFields()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "priority": 1, "content": { "text": "x" } }"""));
+
+        Assert.Contains("unknown property 'priority' at $.priority", detail);
+        Assert.Contains("urgency", detail);
+    }
+
+    [Theory]
+    [InlineData("{ \"contactId\": \"c-1\", }", "line 1, byte 23", "unexpected '}' after ',' — trailing commas are not allowed")]
+    [InlineData("{ \"contactId\": \"c-1\"", "line 1", "unexpected end of data")]
+    [InlineData("{\n  \"contactId\": nope\n}", "line 2, byte 17", "invalid value starting with 'n'")]
+    [InlineData("{ 'contactId': \"c-1\" }", "line 1, byte 3", "double quotes")]
+    [InlineData("{ \"contactId\" \"c-1\" }", "line 1", "expected ':' after the property name")]
+    public async Task MalformedJson_Is400_SayingWhereAndWhat(string body, string where, string what)
+    {
+        var detail = await ProblemDetailAsync(await PostAsync(body));
+
+        Assert.True(detail.Contains(where, StringComparison.Ordinal) && detail.Contains(what, StringComparison.Ordinal), detail);
+        Assert.DoesNotContain("c-1", detail); // the body is not echoed
+    }
+
+    [Fact]
+    public async Task WrongKindOfValue_Is400_SayingWhatIsExpected()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync("""{ "contactId": "c-1", "category": "transactional", "content": { "text": "x" }, "tags": "otp" }"""));
+
+        Assert.True(detail.Contains("invalid value at $.tags: expected an array", StringComparison.Ordinal), detail);
+    }
+
+    [Fact]
+    public async Task EmptyBody_Is400_SayingAMessageRequestIsExpected()
+    {
+        var detail = await ProblemDetailAsync(await PostAsync(""));
+
+        Assert.Contains("empty", detail);
+        Assert.Contains("docs/messages.md", detail);
     }
 
     [Fact]
