@@ -7,14 +7,17 @@ namespace Omni.Core.Content;
 
 /// <summary>
 /// What the message view and the timeline show of sent content (docs/messages.md, "What was sent"): its kind, a hash
-/// of the body, and a masked preview — the first <see cref="PreviewLength"/> characters on one line, every digit
-/// replaced by <c>#</c> (one-time codes, amounts, numbers), "…" when cut. A <c>security</c> message (one-time codes,
+/// of the body, and a masked preview — the first <see cref="PreviewLength"/> characters on one line (of a subject
+/// <see cref="SubjectLength"/>), every digit replaced by <c>#</c> (one-time codes, amounts, numbers), "…" when cut. A <c>security</c> message (one-time codes,
 /// password resets) shows no preview and no subject at all: only the kind and the hash.
 /// </summary>
 public static partial class ContentPreview
 {
     /// <summary>Characters of text a preview keeps.</summary>
     public const int PreviewLength = 40;
+
+    /// <summary>Characters of a subject a preview keeps: as many as a derived one has (<see cref="DerivedSubject.MaxLength"/>).</summary>
+    public const int SubjectLength = DerivedSubject.MaxLength;
 
     /// <summary>Characters of the SHA-256 hex a <see cref="SentContent.Hash"/> keeps (64 bits: enough to tell bodies apart).</summary>
     public const int HashLength = 16;
@@ -34,7 +37,7 @@ public static partial class ContentPreview
         return new SentContent(
             Kind(content),
             Hash(body),
-            withheld || content.Subject is null ? null : Mask(content.Subject),
+            withheld || content.Subject is null ? null : Mask(content.Subject, SubjectLength),
             withheld ? null : Mask(content.Text ?? PlainText(body)));
     }
 
@@ -59,7 +62,7 @@ public static partial class ContentPreview
         {
             builder.Append(char.IsDigit(c) ? '#' : c);
         }
-        return builder.Length < line.Length ? builder.Append('…').ToString() : builder.ToString();
+        return builder.Length < line.Length ? builder.ToString().TrimEnd() + "…" : builder.ToString();
     }
 
     /// <summary>The readable text of an HTML body: scripts, styles and tags removed, entities decoded, whitespace collapsed.</summary>
