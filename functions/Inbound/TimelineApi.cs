@@ -74,7 +74,17 @@ public static class TimelineApi
         /// <summary>Inbound: seconds from that message's first send to this reply.</summary>
         public double? ResponseTimeSeconds { get; init; }
 
-        internal static TimelineEntryResource From(TimelineItem item)
+        /// <summary>
+        /// Outbound: what was sent on the channel of the newest attempt that reached a provider (else of the newest
+        /// attempt): kind, hash and a masked preview, none for <c>security</c> messages (docs/messages.md, "What was sent").
+        /// </summary>
+        public Omni.Core.Content.SentContent? Content { get; init; }
+
+        /// <summary>Outbound: the template used (id, version, locale, data keys — never values); null for inline content.</summary>
+        public Messages.MessageView.TemplateView? Template { get; init; }
+
+        /// <param name="record">Outbound: the row's message record, when it could be read.</param>
+        internal static TimelineEntryResource From(TimelineItem item, Omni.Core.Messages.MessageRecord? record)
         {
             var outbound = item.Kind == "outbound";
             return new TimelineEntryResource
@@ -94,6 +104,8 @@ public static class TimelineApi
                 Keyword = item.Keyword,
                 ResponseToMessageId = item.ResponseToMessageId,
                 ResponseTimeSeconds = item.ResponseTime?.TotalSeconds,
+                Content = record is null ? null : Messages.MessageView.ContentOf(record, item.LastChannel ?? item.Channel),
+                Template = record is null ? null : Messages.MessageView.TemplateView.From(record),
             };
         }
     }
@@ -162,7 +174,7 @@ public static class TimelineApi
             return Problems.Validation(errors.ToDictionary());
         }
         var items = await WithCurrentStateAsync(id, page.Items, messages, cancellationToken);
-        return TypedResults.Ok(new TimelineResource([.. items.Select(TimelineEntryResource.From)], page.Continuation));
+        return TypedResults.Ok(new TimelineResource([.. items.Select(i => TimelineEntryResource.From(i.Item, i.Record))], page.Continuation));
     }
 
     /// <summary>Concurrent record reads per page (a page holds at most <see cref="TimelineQuery.MaxLimit"/> rows).</summary>
@@ -171,15 +183,16 @@ public static class TimelineApi
     /// <summary>
     /// Outbound rows take status and channels from their message record: the timeline row is written only when a field
     /// its other readers depend on changes (docs/storage.md, "Timeline rows"), so its status may lag (e.g. "routed"
-    /// for a delivered message). One point read per outbound row on the page; a row whose record is gone (erased) or
-    /// belongs to another contact keeps the row's values.
+    /// for a delivered message). The record also says what was sent, so the row stores no content of its own (nothing
+    /// more to write per message, nothing more to erase). One point read per outbound row on the page; a row whose
+    /// record is gone (erased) or belongs to another contact keeps the row's values and shows no content.
     /// </summary>
-    private static async Task<IReadOnlyList<TimelineItem>> WithCurrentStateAsync(string contactId, IReadOnlyList<TimelineItem> items,
-        Omni.Core.Messages.IMessageStore messages, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<(TimelineItem Item, Omni.Core.Messages.MessageRecord? Record)>> WithCurrentStateAsync(string contactId,
+        IReadOnlyList<TimelineItem> items, Omni.Core.Messages.IMessageStore messages, CancellationToken cancellationToken)
     {
-        var result = items.ToArray();
+        var result = items.Select(i => (Item: i, Record: (Omni.Core.Messages.MessageRecord?)null)).ToArray();
         using var gate = new SemaphoreSlim(RecordReadParallelism);
-        await Task.WhenAll(Enumerable.Range(0, result.Length).Where(i => result[i].Kind == "outbound").Select(async i =>
+        await Task.WhenAll(Enumerable.Range(0, result.Length).Where(i => result[i].Item.Kind == "outbound").Select(async i =>
         {
             await gate.WaitAsync(cancellationToken);
             try
@@ -187,7 +200,7 @@ public static class TimelineApi
                 Omni.Core.Messages.StoredMessage? stored;
                 try
                 {
-                    stored = await messages.GetAsync(result[i].Id, cancellationToken);
+                    stored = await messages.GetAsync(result[i].Item.Id, cancellationToken);
                 }
                 catch (ArgumentException)
                 {
@@ -196,14 +209,14 @@ public static class TimelineApi
                 if (stored is not null && stored.Record.ContactId == contactId)
                 {
                     var summary = Omni.Storage.Messages.TableMessageStore.Summarize(stored.Record);
-                    result[i] = result[i] with
+                    result[i] = (result[i].Item with
                     {
                         Status = summary.Status,
                         Channel = summary.Channel,
                         LastChannel = summary.LastChannel,
                         Provider = summary.Provider,
                         Channels = summary.Channels,
-                    };
+                    }, stored.Record);
                 }
             }
             finally

@@ -11,6 +11,13 @@ public interface IMessageContentComposer
 }
 
 /// <param name="Content">Per channel; a channel without usable content is absent.</param>
-/// <param name="Notes">Trace lines (a shortened SMS, the locale used); never text or addresses.</param>
+/// <param name="Notes">Trace lines (a shortened SMS, the locale used, a derived subject); never addresses, and text only masked.</param>
 /// <param name="Failure">Why nothing can be rendered (template missing, render error): the message is undeliverable.</param>
-public sealed record PipelineContent(IReadOnlyDictionary<Channel, RenderedContent> Content, IReadOnlyList<string> Notes, string? Failure = null);
+public sealed record PipelineContent(IReadOnlyDictionary<Channel, RenderedContent> Content, IReadOnlyList<string> Notes, string? Failure = null)
+{
+    /// <summary>Why each channel absent from <see cref="Content"/> cannot carry it (one sentence; the pipeline traces it once).</summary>
+    public IReadOnlyDictionary<Channel, string> Unusable { get; init; } = new Dictionary<Channel, string>();
+
+    /// <summary>The template rendered (id, version, locale); null for inline content.</summary>
+    public TemplateUse? Template { get; init; }
+}

@@ -246,7 +246,9 @@ public sealed class OutboundPipeline(
         var withContent = channelsWithAddress.Where(c => composed.Content.ContainsKey(c)).ToList();
         foreach (var channel in channelsWithAddress.Except(withContent))
         {
-            extraTrace.Add($"{channel.Name()}: the content has no text for this channel.");
+            // One line per channel, with the composer's reason: "no usable content" and "no text" used to contradict each other.
+            var why = composed.Unusable.TryGetValue(channel, out var reason) ? reason : "the content has nothing for this channel.";
+            extraTrace.Add($"{channel.Name()}: cannot carry this message: {why}");
         }
         var message = new OutboundMessage
         {
@@ -280,6 +282,7 @@ public sealed class OutboundPipeline(
                         DeferUntil = null,
                         Plan = decision.Steps,
                         Content = decision.Steps.Select(s => s.Channel).Distinct().ToDictionary(c => c, c => composed.Content[c]),
+                        Template = composed.Template,
                         Trace = [.. current.Trace, .. trace],
                         UpdatedAt = now,
                     }

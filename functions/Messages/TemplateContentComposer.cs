@@ -14,11 +14,12 @@ public sealed class TemplateContentComposer(ContentComposer composer, ITemplateS
     public async Task<PipelineContent> ComposeAsync(MessageRequest request, Contact contact, IReadOnlyList<Channel> channels, CancellationToken cancellationToken)
     {
         var content = request.Content!;
-        Template? template = null;
+        StoredTemplate? stored = null;
         if (content.Template?.Id is { } templateId)
         {
-            template = (await templates.GetAsync(templateId, cancellationToken))?.Template;
+            stored = await templates.GetAsync(templateId, cancellationToken);
         }
+        var template = stored?.Template;
         var budget = template is null ? 0 : settings.For(Channel.Sms)?.MaxSmsSegments ?? 0;
         var composed = composer.Compose(content, template, contact.Locale, channels, new ComposeOptions { SmsSegmentBudget = budget });
 
@@ -31,12 +32,32 @@ public sealed class TemplateContentComposer(ContentComposer composer, ITemplateS
         {
             notes.Add($"sms: the rendered text needed {sms.OriginalSegments} segments; shortened to {sms.Measured.Segments} (budget {budget}).");
         }
-        foreach (var (channel, failure) in composed.Unusable)
+        foreach (var (channel, origin) in composed.DerivedSubjects)
         {
-            notes.Add($"{channel.Name()}: no usable content ({failure.Detail})");
+            notes.Add(DerivedSubjectNote(channel, origin, composed.Channels[channel].Subject!, request.Category));
         }
-        return composed.Failure is { } whole
-            ? new PipelineContent(new Dictionary<Channel, RenderedContent>(), notes, $"Content: {whole.Detail}")
-            : new PipelineContent(composed.Channels, notes);
+        if (composed.Failure is { } whole)
+        {
+            return new PipelineContent(new Dictionary<Channel, RenderedContent>(), notes, $"Content: {whole.Detail}");
+        }
+        return new PipelineContent(composed.Channels, notes)
+        {
+            Unusable = composed.Unusable.ToDictionary(e => e.Key, e => e.Value.Detail),
+            Template = template is null ? null : new TemplateUse(template.Id, stored!.ETag, composed.Locale),
+        };
+    }
+
+    /// <summary>
+    /// The trace line of a derived subject. The trace is shown to API callers, so the subject is quoted masked like a
+    /// preview (digits as '#', <see cref="ContentPreview"/>), and not at all for a <c>security</c> message.
+    /// </summary>
+    private static string DerivedSubjectNote(Channel channel, SubjectOrigin origin, string subject, string? category)
+    {
+        if (origin.TemplatePart is { } part)
+        {
+            return $"{channel.Name()}: no subject in the template's {channel.Name()} or default part; used its {part} part's subject.";
+        }
+        var quoted = ContentPreview.IsWithheld(category) ? "not shown: a security message" : $"\"{ContentPreview.Mask(subject, DerivedSubject.MaxLength)}\"";
+        return $"{channel.Name()}: no subject given; derived one from the text ({quoted}).";
     }
 }

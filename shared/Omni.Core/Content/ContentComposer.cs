@@ -24,7 +24,7 @@ public enum ContentFailureReason
     /// <summary>A part did not render (the detail says which and why), or rendered longer than the contract allows.</summary>
     RenderError,
 
-    /// <summary>E-mail needs a subject and none was given (or it rendered empty).</summary>
+    /// <summary>E-mail needs a subject: none was given (or it rendered empty) and none could be derived (no brand name, no text).</summary>
     MissingSubject,
 
     /// <summary>The channel needs text (SMS, WhatsApp, push) or text/html (e-mail, in-app, webhook) and has none.</summary>
@@ -40,6 +40,9 @@ public enum ContentFailureReason
 /// <summary>A reason and a sentence saying what is missing. The detail never quotes data values or message text.</summary>
 public sealed record ContentFailure(ContentFailureReason Reason, string Detail);
 
+/// <summary>Where a derived subject came from: another part of the template (<paramref name="TemplatePart"/>), or the brand name and the text (null).</summary>
+public sealed record SubjectOrigin(string? TemplatePart);
+
 /// <summary>What was composed for the candidate channels.</summary>
 public sealed record ComposedContent
 {
@@ -54,6 +57,9 @@ public sealed record ComposedContent
 
     /// <summary>The template locale used (as spelled in the template); null for inline content.</summary>
     public string? Locale { get; init; }
+
+    /// <summary>Channels whose subject was not given but derived (e-mail; see <see cref="DerivedSubject"/>), with where from.</summary>
+    public IReadOnlyDictionary<Channel, SubjectOrigin> DerivedSubjects { get; init; } = new Dictionary<Channel, SubjectOrigin>();
 
     /// <summary>The SMS size after the segment budget; null when SMS is not among the composed channels.</summary>
     public SmsFit? Sms { get; init; }
@@ -74,7 +80,8 @@ public sealed record ComposedContent
 /// <item>Inline content is literal (no templating): a per-channel override wins over the top-level text/subject/html, field by field.</item>
 /// <item>A template is rendered in the first locale of <see cref="LocaleFallback.Chain"/> it has; data at the root, brand under <c>brand</c>.</item>
 /// <item>What a channel receives: SMS and WhatsApp text only; push text and subject (title); e-mail, in-app and webhook
-/// text, subject and html. E-mail without html is text only; e-mail without a subject is unusable.</item>
+/// text, subject and html. E-mail without html is text only; e-mail without a subject gets one: another part's subject in
+/// the template's locale, else <see cref="DerivedSubject"/> (brand name and the text's first line).</item>
 /// <item>SMS is kept within <see cref="ComposeOptions.SmsSegmentBudget"/> (<see cref="SmsBudget"/>); <see cref="ComposedContent.Sms"/> says whether it was shortened.</item>
 /// </list>
 /// Thread-safe; register it as a singleton.
@@ -110,7 +117,7 @@ public sealed class ContentComposer
             return ComposedContent.Failed(ContentFailureReason.NoChannels, "No candidate channel to compose content for.");
         }
 
-        Func<Channel, (TemplatePart? Part, ContentFailure? Failure)> partFor;
+        Func<Channel, (TemplatePart? Part, ContentFailure? Failure, string? SubjectFrom)> partFor;
         string? locale = null;
         if (content.Template is { } reference)
         {
@@ -143,15 +150,16 @@ public sealed class ContentComposer
             {
                 return ComposedContent.Failed(ContentFailureReason.InvalidRequest, "The content has neither inline text/html nor a template.");
             }
-            partFor = channel => (InlinePart(content, channel), null);
+            partFor = channel => (InlinePart(content, channel), null, null);
         }
 
         var rendered = new Dictionary<Channel, RenderedContent>();
         var unusable = new Dictionary<Channel, ContentFailure>();
+        var derived = new Dictionary<Channel, SubjectOrigin>();
         SmsFit? sms = null;
         foreach (var channel in channels.Distinct())
         {
-            var (part, failure) = partFor(channel);
+            var (part, failure, subjectFrom) = partFor(channel);
             if (failure is not null)
             {
                 unusable[channel] = failure;
@@ -162,6 +170,21 @@ public sealed class ContentComposer
             {
                 unusable[channel] = failure;
                 continue;
+            }
+            if (channel == Channel.Email && shaped!.Subject is null)
+            {
+                if (DerivedSubject.From(_brand["name"], shaped.Text ?? ContentPreview.PlainText(shaped.Html!)) is not { } subject)
+                {
+                    unusable[channel] = new ContentFailure(ContentFailureReason.MissingSubject,
+                        "email needs a subject; none was given and none can be derived (no brand name and no text).");
+                    continue;
+                }
+                shaped = shaped with { Subject = subject };
+                derived[channel] = new SubjectOrigin(null);
+            }
+            else if (subjectFrom is not null)
+            {
+                derived[channel] = new SubjectOrigin(subjectFrom);
             }
             if (channel == Channel.Sms)
             {
@@ -175,6 +198,7 @@ public sealed class ContentComposer
         {
             Channels = rendered,
             Unusable = unusable,
+            DerivedSubjects = derived,
             Locale = locale,
             Sms = sms,
             Failure = rendered.Count == 0 ? unusable[channels[0]] : null,
@@ -199,21 +223,26 @@ public sealed class ContentComposer
         return new TemplatePart(own?.Text ?? content.Text, own?.Subject ?? content.Subject, own?.Html ?? content.Html);
     }
 
-    private (TemplatePart? Part, ContentFailure? Failure) RenderTemplatePart(
+    private (TemplatePart? Part, ContentFailure? Failure, string? SubjectFrom) RenderTemplatePart(
         IReadOnlyDictionary<string, TemplatePart> parts, string locale, Channel channel, Dictionary<string, object?> model)
     {
         parts.TryGetValue(channel.Name(), out var own);
         parts.TryGetValue(Template.DefaultPartKey, out var fallback);
         var wanted = Wants(channel);
+        // E-mail cannot go without a subject: one written for another channel of the template beats a derived one.
+        var subjectFrom = channel == Channel.Email && own?.Subject is null && fallback?.Subject is null
+            ? parts.Where(p => p.Value.Subject is not null).Select(p => p.Key).Order(StringComparer.Ordinal).FirstOrDefault()
+            : null;
 
-        string? Render(string field, string? ownSource, string? fallbackSource, bool escapeHtml, bool needed, int maxLength, ref ContentFailure? error)
+        string? Render(string field, string? ownSource, string? fallbackSource, bool escapeHtml, bool needed, int maxLength, ref ContentFailure? error,
+            string? ownName = null)
         {
             var source = ownSource ?? fallbackSource;
             if (source is null || !needed || error is not null)
             {
                 return null;
             }
-            var from = ownSource is not null ? channel.Name() : Template.DefaultPartKey;
+            var from = ownSource is not null ? ownName ?? channel.Name() : Template.DefaultPartKey;
             if (!_renderer.TryRender(source, escapeHtml, model, out var output, out var reason))
             {
                 error = new ContentFailure(ContentFailureReason.RenderError, $"locales.{locale}.{from}.{field}: {reason}");
@@ -228,11 +257,17 @@ public sealed class ContentComposer
             return output;
         }
 
+        if (!wanted.Html && (own?.Text ?? fallback?.Text) is null && (own?.Html ?? fallback?.Html) is not null)
+        {
+            return (null, new ContentFailure(ContentFailureReason.MissingBody, $"{channel.Name()} carries text only and the template has only html for it."), null);
+        }
         ContentFailure? failure = null;
         var text = Render("text", own?.Text, fallback?.Text, escapeHtml: false, wanted.Text, MessageRequestValidator.MaxTextLength, ref failure);
-        var subject = Render("subject", own?.Subject, fallback?.Subject, escapeHtml: false, wanted.Subject, MessageRequestValidator.MaxSubjectLength, ref failure);
+        var subject = subjectFrom is null
+            ? Render("subject", own?.Subject, fallback?.Subject, escapeHtml: false, wanted.Subject, MessageRequestValidator.MaxSubjectLength, ref failure)
+            : Render("subject", parts[subjectFrom].Subject, null, escapeHtml: false, wanted.Subject, MessageRequestValidator.MaxSubjectLength, ref failure, subjectFrom);
         var html = Render("html", own?.Html, fallback?.Html, escapeHtml: true, wanted.Html, MessageRequestValidator.MaxHtmlLength, ref failure);
-        return failure is not null ? (null, failure) : (new TemplatePart(text, subject, html), null);
+        return failure is not null ? (null, failure, null) : (new TemplatePart(text, subject, html), null, subject is null ? null : subjectFrom);
     }
 
     private static (bool Text, bool Subject, bool Html) Wants(Channel channel) => channel switch
@@ -254,10 +289,10 @@ public sealed class ContentComposer
         switch (channel)
         {
             case Channel.Sms or Channel.WhatsApp or Channel.Push when text is null:
-                failure = new ContentFailure(ContentFailureReason.MissingBody, $"{channel.Name()} needs text and the content has none for it.");
-                return null;
-            case Channel.Email when subject is null:
-                failure = new ContentFailure(ContentFailureReason.MissingSubject, "email needs a subject and the content has none (or it rendered empty).");
+                // Say why exactly: rich content a text channel cannot show differs from no content at all.
+                failure = new ContentFailure(ContentFailureReason.MissingBody, !string.IsNullOrWhiteSpace(part.Html)
+                    ? $"{channel.Name()} carries text only and the content has only html."
+                    : $"{channel.Name()} needs text and the content has none for it.");
                 return null;
             case Channel.Email or Channel.InApp or Channel.Webhook when text is null && html is null:
                 failure = new ContentFailure(ContentFailureReason.MissingBody, $"{channel.Name()} needs text or html and the content has neither.");

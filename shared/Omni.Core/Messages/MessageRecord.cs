@@ -42,6 +42,9 @@ public sealed record MessageRecord
     /// <summary>Rendered content per planned channel (fixed at routing time so retries send the same words).</summary>
     public IReadOnlyDictionary<Channel, RenderedContent> Content { get; init; } = new Dictionary<Channel, RenderedContent>();
 
+    /// <summary>The template the content was rendered from (set at routing); null for inline content.</summary>
+    public TemplateUse? Template { get; init; }
+
     /// <summary>One per started step, by <see cref="MessageAttempt.Step"/>.</summary>
     public IReadOnlyList<MessageAttempt> Attempts { get; init; } = [];
 
@@ -60,6 +63,11 @@ public sealed record MessageRecord
         return null;
     }
 }
+
+/// <summary>A template as a message used it.</summary>
+/// <param name="Version">The stored template's ETag when it was rendered (templates change; this says which version was sent).</param>
+/// <param name="Locale">The template locale used, as spelled in the template.</param>
+public sealed record TemplateUse(string Id, string? Version, string? Locale);
 
 /// <summary>One step of the plan on one channel, as executed.</summary>
 public sealed record MessageAttempt

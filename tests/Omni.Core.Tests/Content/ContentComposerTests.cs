@@ -84,24 +84,41 @@ public sealed class ContentComposerTests
     }
 
     [Fact]
-    public void Compose_InlineEmailWithoutSubject_FailsOnlyForEmail()
+    public void Compose_InlineEmailWithoutSubject_DerivesOneFromTheBrandAndTheText()
     {
-        var content = new MessageContentRequest { Text = "Hello" };
+        var content = new MessageContentRequest { Text = "Your parcel arrives today.\nTrack it in the app." };
 
         var result = Composer.Compose(content, null, null, [Channel.Email, Channel.Sms]);
 
         Assert.True(result.Succeeded);
-        Assert.Equal(ContentFailureReason.MissingSubject, result.Unusable[Channel.Email].Reason);
-        Assert.Equal("Hello", result.Channels[Channel.Sms].Text);
-        Assert.False(result.Channels.ContainsKey(Channel.Email));
-
-        var emailOnly = Composer.Compose(content, null, null, [Channel.Email]);
-        Assert.False(emailOnly.Succeeded);
-        Assert.Equal(ContentFailureReason.MissingSubject, emailOnly.Failure!.Reason);
+        Assert.Empty(result.Unusable);
+        Assert.Equal(new RenderedContent("Your parcel arrives today.\nTrack it in the app.", "Acme & Sons: Your parcel arrives today.", null), result.Channels[Channel.Email]);
+        Assert.Equal(new SubjectOrigin(null), result.DerivedSubjects[Channel.Email]);
+        Assert.False(result.DerivedSubjects.ContainsKey(Channel.Sms));
     }
 
     [Fact]
-    public void Compose_InlineHtmlOnly_IsUnusableForTextOnlyChannels()
+    public void Compose_InlineHtmlEmailWithoutSubject_DerivesItFromTheReadableText()
+    {
+        var content = new MessageContentRequest { Html = "<style>p{color:red}</style><p>Your invoice&nbsp;is <b>ready</b>.</p>" };
+
+        var result = Composer.Compose(content, null, null, [Channel.Email]);
+
+        Assert.Equal("Acme & Sons: Your invoice is ready.", result.Channels[Channel.Email].Subject);
+    }
+
+    [Fact]
+    public void Compose_EmailWithoutSubjectBrandOrText_IsMissingSubject()
+    {
+        var composer = new ContentComposer(BrandVariables.Empty);
+
+        var result = composer.Compose(new MessageContentRequest { Html = "<img src=\"https://cdn.example.com/a.png\">" }, null, null, [Channel.Email]);
+
+        Assert.Equal(ContentFailureReason.MissingSubject, result.Failure!.Reason);
+    }
+
+    [Fact]
+    public void Compose_InlineHtmlOnly_IsUnusableForTextOnlyChannels_SayingWhy()
     {
         var content = new MessageContentRequest { Html = "<p>Hi</p>", Subject = "Hi" };
 
@@ -109,6 +126,49 @@ public sealed class ContentComposerTests
 
         Assert.Equal([Channel.Email, Channel.InApp, Channel.Webhook], result.Channels.Keys.Order());
         Assert.All([Channel.Sms, Channel.WhatsApp, Channel.Push], c => Assert.Equal(ContentFailureReason.MissingBody, result.Unusable[c].Reason));
+        Assert.Equal("sms carries text only and the content has only html.", result.Unusable[Channel.Sms].Detail);
+    }
+
+    [Fact]
+    public void Compose_TemplateWithOnlyHtml_IsUnusableForSms_SayingWhy()
+    {
+        var template = new Template
+        {
+            Id = "t",
+            DefaultLocale = "en",
+            Locales = new Dictionary<string, IReadOnlyDictionary<string, TemplatePart>>
+            {
+                ["en"] = new Dictionary<string, TemplatePart> { ["default"] = new(Html: "<p>Hi</p>", Subject: "Hi") },
+            },
+        };
+
+        var result = Composer.Compose(ByTemplate("t"), template, null, [Channel.Sms, Channel.Email]);
+
+        Assert.Equal("sms carries text only and the template has only html for it.", result.Unusable[Channel.Sms].Detail);
+        Assert.True(result.Channels.ContainsKey(Channel.Email));
+    }
+
+    [Fact]
+    public void Compose_TemplateWithoutAnEmailSubject_UsesAnotherPartsSubject()
+    {
+        var template = new Template
+        {
+            Id = "t",
+            DefaultLocale = "en",
+            Locales = new Dictionary<string, IReadOnlyDictionary<string, TemplatePart>>
+            {
+                ["en"] = new Dictionary<string, TemplatePart>
+                {
+                    ["default"] = new(Text: "Order {{orderId}} has shipped."),
+                    ["push"] = new(Subject: "Order {{orderId}} shipped"),
+                },
+            },
+        };
+
+        var result = Composer.Compose(ByTemplate("t"), template, null, [Channel.Email]);
+
+        Assert.Equal("Order A-17 shipped", result.Channels[Channel.Email].Subject);
+        Assert.Equal(new SubjectOrigin("push"), result.DerivedSubjects[Channel.Email]);
     }
 
     [Fact]
@@ -263,7 +323,7 @@ public sealed class ContentComposerTests
 
         Assert.False(result.Succeeded);
         Assert.Equal(ContentFailureReason.MissingBody, result.Unusable[Channel.Sms].Reason);
-        Assert.Equal(ContentFailureReason.MissingSubject, result.Unusable[Channel.Email].Reason);
+        Assert.Equal(ContentFailureReason.MissingBody, result.Unusable[Channel.Email].Reason); // no text: no subject to derive either
         Assert.Equal(ContentFailureReason.MissingBody, result.Failure!.Reason); // the first candidate's reason
     }
 

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Omni.Channels;
-using Omni.Core.Consent;
 using Omni.Core.Contacts;
 using Omni.Core.Messages;
 using Omni.Functions.Messages;
@@ -388,11 +387,7 @@ public sealed class OutboundPipelineTests(AzuriteFixture storage) : IClassFixtur
     {
         var h = NewHarness();
         var contact = await h.CreateContactAsync();
-        await h.Contacts.AppendConsentAsync(contact.Id, new ConsentEvent
-        {
-            Channel = Channel.Sms, State = ConsentState.OptedOut, Source = ConsentSource.Keyword, ByContact = true,
-            Evidence = "STOP", Actor = "contact", At = h.Clock.GetUtcNow().AddHours(-1),
-        }, CancellationToken.None);
+        await h.StopAsync(contact.Id, Channel.Sms);
         var id = await h.AcceptAsync(new MessageRequest
         {
             To = new Dictionary<string, string> { ["sms"] = contact.Addresses[Channel.Sms].Value },
@@ -406,6 +401,48 @@ public sealed class OutboundPipelineTests(AzuriteFixture storage) : IClassFixtur
         Assert.Empty(h.Sms.Calls);
         Assert.Contains(record.Trace, l => l.Contains($"belongs to contact {contact.Id}, who refused transactional on sms", StringComparison.Ordinal));
         Assert.DoesNotContain(record.Trace, l => l.Contains(contact.Addresses[Channel.Sms].Value, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TextWithoutSubject_ToAContactWhoStoppedSms_GoesByEmail_WithADerivedSubject()
+    {
+        var h = NewHarness();
+        var contact = await h.CreateContactAsync();
+        await h.StopAsync(contact.Id, Channel.Sms);
+        var id = await h.AcceptAsync(new MessageRequest
+        {
+            ContactId = contact.Id, Category = "transactional",
+            Content = new MessageContentRequest { Text = "Your parcel arrives today between 2 and 4 pm.\nTrack it in the app." },
+        });
+
+        await h.RunQueuesAsync();
+
+        var record = await h.GetAsync(id);
+        Assert.Equal(MessageStatus.Sent, record.Status);
+        Assert.Equal("Acme: Your parcel arrives today between 2 and 4 pm.", Assert.Single(h.Email.Calls).Content.Subject);
+        Assert.Empty(h.Sms.Calls);
+        var emailLines = record.Trace.Where(l => l.StartsWith("email:", StringComparison.Ordinal) && !l.Contains("consent", StringComparison.Ordinal)).ToList();
+        Assert.Equal("email: no subject given; derived one from the text (\"Acme: Your parcel arrives today between # and # pm.\").", Assert.Single(emailLines));
+    }
+
+    [Fact]
+    public async Task HtmlOnlyContent_SaysOnceWhySmsCannotCarryIt()
+    {
+        var h = NewHarness();
+        var contact = await h.CreateContactAsync();
+        var id = await h.AcceptAsync(new MessageRequest
+        {
+            ContactId = contact.Id, Category = "transactional",
+            Content = new MessageContentRequest { Html = "<p>Your invoice is ready.</p>", Subject = "Invoice" },
+        });
+
+        await h.RunQueuesAsync();
+
+        var record = await h.GetAsync(id);
+        Assert.Equal(MessageStatus.Sent, record.Status);
+        Assert.Single(h.Email.Calls);
+        var smsLine = Assert.Single(record.Trace, l => l.StartsWith("sms:", StringComparison.Ordinal));
+        Assert.Equal("sms: cannot carry this message: sms carries text only and the content has only html.", smsLine);
     }
 
     [Fact]

@@ -101,6 +101,13 @@ public sealed class PipelineHarness
         return contact;
     }
 
+    /// <summary>Records the contact's STOP on <paramref name="channel"/> an hour ago: every category is refused there.</summary>
+    public Task StopAsync(string contactId, Channel channel) => Contacts.AppendConsentAsync(contactId, new ConsentEvent
+    {
+        Channel = channel, State = ConsentState.OptedOut, Source = ConsentSource.Keyword, ByContact = true,
+        Evidence = "STOP", Actor = "contact", At = Clock.GetUtcNow().AddHours(-1),
+    }, CancellationToken.None);
+
     /// <summary>Accepts <paramref name="request"/> as the API does and returns its id.</summary>
     public async Task<string> AcceptAsync(MessageRequest request)
     {

@@ -243,7 +243,7 @@ public sealed class TemplatesApiTests : IClassFixture<AzuriteFixture>, IDisposab
         var body = await BodyAsync(await _http.PostAsync($"/api/templates/{id}/preview", Json("""{"data":{"code":"123"}}""")));
 
         Assert.Equal("Code 123", body.GetProperty("channels").GetProperty("sms").GetProperty("text").GetString());
-        Assert.Equal("missingSubject", body.GetProperty("unusable").GetProperty("email").GetProperty("reason").GetString());
+        Assert.Equal("missingBody", body.GetProperty("unusable").GetProperty("email").GetProperty("reason").GetString());
         Assert.Equal("missingBody", body.GetProperty("unusable").GetProperty("whatsapp").GetProperty("reason").GetString());
     }
 
