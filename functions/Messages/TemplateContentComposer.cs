@@ -21,7 +21,11 @@ public sealed class TemplateContentComposer(ContentComposer composer, ITemplateS
         }
         var template = stored?.Template;
         var budget = template is null ? 0 : settings.For(Channel.Sms)?.MaxSmsSegments ?? 0;
-        var composed = composer.Compose(content, template, contact.Locale, channels, new ComposeOptions { SmsSegmentBudget = budget });
+        var composed = composer.Compose(content, template, contact.Locale, channels, new ComposeOptions
+        {
+            SmsSegmentBudget = budget,
+            WithholdBodyFromSubject = ContentPreview.IsWithheld(request.Category),
+        });
 
         var notes = new List<string>();
         if (composed.Locale is { } locale)
@@ -49,7 +53,7 @@ public sealed class TemplateContentComposer(ContentComposer composer, ITemplateS
 
     /// <summary>
     /// The trace line of a derived subject. The trace is shown to API callers, so the subject is quoted masked like a
-    /// preview (digits as '#', <see cref="ContentPreview"/>), and not at all for a <c>security</c> message.
+    /// preview (digits as '#', <see cref="ContentPreview"/>); a <c>security</c> message's subject is a fixed text.
     /// </summary>
     private static string DerivedSubjectNote(Channel channel, SubjectOrigin origin, string subject, string? category)
     {
@@ -57,7 +61,10 @@ public sealed class TemplateContentComposer(ContentComposer composer, ITemplateS
         {
             return $"{channel.Name()}: no subject in the template's {channel.Name()} or default part; used its {part} part's subject.";
         }
-        var quoted = ContentPreview.IsWithheld(category) ? "not shown: a security message" : $"\"{ContentPreview.Mask(subject, DerivedSubject.MaxLength)}\"";
-        return $"{channel.Name()}: no subject given; derived one from the text ({quoted}).";
+        if (ContentPreview.IsWithheld(category))
+        {
+            return $"{channel.Name()}: no subject given; a security message gets a fixed subject (\"{subject}\"), never one from its text.";
+        }
+        return $"{channel.Name()}: no subject given; derived one from the text (\"{ContentPreview.Mask(subject, DerivedSubject.MaxLength)}\").";
     }
 }

@@ -10,6 +10,12 @@ public sealed record ComposeOptions
 
     /// <summary>At most this many SMS segments; a longer SMS is shortened at a word boundary and ends with "...". 0 = no limit.</summary>
     public int SmsSegmentBudget { get; init; }
+
+    /// <summary>
+    /// The body must not leak into a derived e-mail subject (a <c>security</c> message: subjects show on lock screens and
+    /// in notification previews, so a code in one is a code shown to anyone near the phone).
+    /// </summary>
+    public bool WithholdBodyFromSubject { get; init; }
 }
 
 /// <summary>Why content could not be composed (for the whole message, or for one channel).</summary>
@@ -173,7 +179,10 @@ public sealed class ContentComposer
             }
             if (channel == Channel.Email && shaped!.Subject is null)
             {
-                if (DerivedSubject.From(_brand["name"], shaped.Text ?? ContentPreview.PlainText(shaped.Html!)) is not { } subject)
+                var subject = options.WithholdBodyFromSubject
+                    ? DerivedSubject.Withheld(_brand["name"])
+                    : DerivedSubject.From(_brand["name"], shaped.Text ?? ContentPreview.PlainText(shaped.Html!));
+                if (subject is null)
                 {
                     unusable[channel] = new ContentFailure(ContentFailureReason.MissingSubject,
                         "email needs a subject; none was given and none can be derived (no brand name and no text).");

@@ -13,16 +13,16 @@ public static class DerivedSubject
     /// <summary>A brand name longer than this is left out (it would leave too little room for the text).</summary>
     private const int MaxBrandLength = 30;
 
+    /// <summary>The subject of a message whose body must not show in it (a <c>security</c> message): a fixed text.</summary>
+    public static string Withheld(string? brandName) =>
+        Brand(brandName) is { } brand ? $"{brand}: security message" : "Security message";
+
     /// <param name="brandName">The configured brand name, or null.</param>
     /// <param name="body">The content's text (or the readable text of its html).</param>
     /// <returns>The subject, or null when neither a brand name nor any text is there.</returns>
     public static string? From(string? brandName, string? body)
     {
-        var brand = string.IsNullOrWhiteSpace(brandName) ? null : ContentPreview.OneLine(brandName);
-        if (brand is { Length: > MaxBrandLength })
-        {
-            brand = null;
-        }
+        var brand = Brand(brandName);
         var line = FirstLine(body ?? "");
         if (line.Length == 0)
         {
@@ -30,6 +30,12 @@ public static class DerivedSubject
         }
         var prefix = brand is null ? "" : brand + ": ";
         return prefix + Shorten(line, MaxLength - prefix.Length);
+    }
+
+    private static string? Brand(string? brandName)
+    {
+        var brand = string.IsNullOrWhiteSpace(brandName) ? null : ContentPreview.OneLine(brandName);
+        return brand is { Length: > MaxBrandLength } ? null : brand;
     }
 
     private static string FirstLine(string body)

@@ -98,6 +98,17 @@ public sealed class ContentComposerTests
     }
 
     [Fact]
+    public void Compose_SecurityEmailWithoutSubject_KeepsTheCodeOutOfTheSubject()
+    {
+        var content = new MessageContentRequest { Text = "Your code is 482913" };
+
+        var result = Composer.Compose(content, null, null, [Channel.Email], new ComposeOptions { WithholdBodyFromSubject = true });
+
+        Assert.Equal("Acme & Sons: security message", result.Channels[Channel.Email].Subject);
+        Assert.Equal("Your code is 482913", result.Channels[Channel.Email].Text);
+    }
+
+    [Fact]
     public void Compose_InlineHtmlEmailWithoutSubject_DerivesItFromTheReadableText()
     {
         var content = new MessageContentRequest { Html = "<style>p{color:red}</style><p>Your invoice&nbsp;is <b>ready</b>.</p>" };

@@ -37,4 +37,12 @@ public sealed class DerivedSubjectTests
         Assert.Equal(DerivedSubject.MaxLength - 1, subject.Length);
         Assert.EndsWith("a…", subject, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Acme", "Acme: security message")]
+    [InlineData(null, "Security message")]
+    public void Withheld_AnyBrand_SaysNothingOfTheBody(string? brand, string expected)
+    {
+        Assert.Equal(expected, DerivedSubject.Withheld(brand));
+    }
 }
