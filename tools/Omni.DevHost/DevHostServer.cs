@@ -92,7 +92,10 @@ public sealed class DevHostServer : IAsyncDisposable
         {
             var triggers = manifest.Functions.Where(f => f.IsServiceBusTriggered).ToList();
             var time = TimeProvider.System;
-            var serviceBus = new ServiceBusEmulator(QueueSettings.Load(options.QueuesFile, triggers.Select(f => f.Trigger.QueueName!)), time);
+            // In queue mode the sandbox's ACS events need acs-events even when no function (yet) consumes it, as in Azure.
+            string[] sandboxQueues = options.AcsEvents == AcsEventsDelivery.Queue ? [SandboxEnvironment.AcsEventsQueue] : [];
+            var requiredQueues = triggers.Select(f => f.Trigger.QueueName!).Concat(sandboxQueues);
+            var serviceBus = new ServiceBusEmulator(QueueSettings.Load(options.QueuesFile, requiredQueues), time);
             if (options.DeliveryFaults.Validate() is { } faultError)
             {
                 throw new InvalidOperationException($"DeliveryFaults: {faultError}");
@@ -143,7 +146,12 @@ public sealed class DevHostServer : IAsyncDisposable
                 logger.LogCritical("{Reason}", reason);
                 app.Lifetime.StopApplication();
             });
-            var sandbox = new ProviderSandbox(SandboxEnvironment.OptionsFor(baseAddress, environment), app.Services.GetRequiredService<ILoggerFactory>());
+            var sandboxOptions = SandboxEnvironment.OptionsFor(baseAddress, environment);
+            if (options.AcsEvents == AcsEventsDelivery.Queue)
+            {
+                sandboxOptions = sandboxOptions with { AcsEventsQueue = serviceBus.GetQueue(SandboxEnvironment.AcsEventsQueue) };
+            }
+            var sandbox = new ProviderSandbox(sandboxOptions, app.Services.GetRequiredService<ILoggerFactory>());
             var proxy = new FunctionProxy(handler, handlerClient, app.Services.GetRequiredService<ILogger<FunctionProxy>>());
 
             app.UseExceptionHandler();
