@@ -92,10 +92,7 @@ public sealed class DevHostServer : IAsyncDisposable
         {
             var triggers = manifest.Functions.Where(f => f.IsServiceBusTriggered).ToList();
             var time = TimeProvider.System;
-            // In queue mode the sandbox's ACS events need acs-events even when no function (yet) consumes it, as in Azure.
-            string[] sandboxQueues = options.AcsEvents == AcsEventsDelivery.Queue ? [SandboxEnvironment.AcsEventsQueue] : [];
-            var requiredQueues = triggers.Select(f => f.Trigger.QueueName!).Concat(sandboxQueues);
-            var serviceBus = new ServiceBusEmulator(QueueSettings.Load(options.QueuesFile, requiredQueues), time);
+            var serviceBus = new ServiceBusEmulator(QueueSettings.Load(options.QueuesFile, triggers.Select(f => f.Trigger.QueueName!)), time);
             if (options.DeliveryFaults.Validate() is { } faultError)
             {
                 throw new InvalidOperationException($"DeliveryFaults: {faultError}");
@@ -149,7 +146,15 @@ public sealed class DevHostServer : IAsyncDisposable
             var sandboxOptions = SandboxEnvironment.OptionsFor(baseAddress, environment);
             if (options.AcsEvents == AcsEventsDelivery.Queue)
             {
-                sandboxOptions = sandboxOptions with { AcsEventsQueue = serviceBus.GetQueue(SandboxEnvironment.AcsEventsQueue) };
+                // As in Azure, the queue exists only when the queues file (or a trigger) declares it; without it Event
+                // Grid has nowhere to deliver, so the sandbox sends no ACS events rather than quietly using the webhook.
+                var acsEvents = serviceBus.GetQueue(SandboxEnvironment.AcsEventsQueue);
+                sandboxOptions = sandboxOptions with { AcsEventsQueue = acsEvents, AcsEventsUrl = null };
+                if (acsEvents is null)
+                {
+                    logger.LogWarning("No queue {Queue} in the queues file: the sandbox sends no ACS events (add the queue, or use --acs-events webhook).",
+                        SandboxEnvironment.AcsEventsQueue);
+                }
             }
             var sandbox = new ProviderSandbox(sandboxOptions, app.Services.GetRequiredService<ILoggerFactory>());
             var proxy = new FunctionProxy(handler, handlerClient, app.Services.GetRequiredService<ILogger<FunctionProxy>>());

@@ -39,7 +39,7 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    private async Task StartAsync(AcsEventsDelivery? acsEvents = null)
+    private async Task StartAsync(AcsEventsDelivery? acsEvents = null, bool declareAcsEventsQueue = true)
     {
         File.WriteAllText(Path.Combine(_root, "handler.js"), Handler);
         File.WriteAllText(Path.Combine(_root, "host.json"), """
@@ -56,12 +56,15 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
                     { "type": "http", "direction": "out", "name": "res" } ] }
                 """);
         }
+        // The stand-in app declares acs-events like infra/queues.json, without a function for it.
+        File.WriteAllText(Path.Combine(_root, "queues.json"), declareAcsEventsQueue ? """{ "queues": [ { "name": "acs-events" } ] }""" : """{ "queues": [] }""");
         var options = new DevHostOptions
         {
             AppRoot = _root,
             Port = 0,
             StorageConnectionString = "UseDevelopmentStorage=true",
             LocalSettingsFile = Path.Combine(_root, "absent.settings.json"),
+            QueuesFile = Path.Combine(_root, "queues.json"),
         };
         _server = await DevHostServer.StartAsync(acsEvents is { } mode ? options with { AcsEvents = mode } : options,
             logging => logging.AddFilter(level => level >= LogLevel.Warning));
@@ -126,6 +129,21 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DefaultAcsEvents_WithoutTheQueue_SendsNoAcsEvents_NotEvenToTheWebhook()
+    {
+        await StartAsync(declareAcsEventsQueue: false);
+
+        await SendSmsAsync(await HandlerEnvironmentAsync());
+        await Task.Delay(1000); // past the sandbox's 500 ms report delay
+
+        Assert.Null(_server.ServiceBus.GetQueue(SandboxEnvironment.AcsEventsQueue));
+        var call = Assert.Single(_server.Sandbox.Calls.List());
+        Assert.False(call.ReportPosted);
+        Assert.Contains("no Event Grid subscriber", call.ReportNote, StringComparison.Ordinal);
+        Assert.Equal("[]", await _http.GetStringAsync(new Uri(_server.BaseAddress, "api/received")));
+    }
+
+    [Fact]
     public async Task WebhookAcsEvents_HandlerGetsSandboxSettings_AndAcsReportsArriveThroughTheProxy()
     {
         await StartAsync(AcsEventsDelivery.Webhook);
@@ -155,6 +173,6 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
         Assert.Equal("Microsoft.Communication.SMSDeliveryReportReceived", @event.EventType);
         using var calls = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_server.BaseAddress, "_devhost/sandbox/calls")));
         Assert.Equal(providerMessageId, Assert.Single(calls.RootElement.EnumerateArray().ToList()).GetProperty("providerMessageId").GetString());
-        Assert.Equal(0, _server.ServiceBus.GetQueue(SandboxEnvironment.AcsEventsQueue)?.Snapshot(includeBodies: false).Active ?? 0);
+        Assert.Equal(0, _server.ServiceBus.GetQueue(SandboxEnvironment.AcsEventsQueue)!.Snapshot(includeBodies: false).Active);
     }
 }
