@@ -22,63 +22,33 @@ public sealed class AcsEventQueueFunctionTests : IDisposable
 {
     private const string Secret = "acs-secret-0123456789";
 
+    // A delivery report in the documented shape, one event as Event Grid writes it to a queue (not an array).
     private const string SmsDeliveryReport = """
-        {
-          "id": "Outgoing_202009180022138813a09b-0cbf-4304-9b03-1546683bb910",
-          "topic": "/subscriptions/{subscription-id}/resourceGroups/{group-name}/providers/microsoft.communication/communicationservices/{communication-services-resource-name}",
-          "subject": "/phonenumber/15555555555",
-          "data": {
-            "messageId": "Outgoing_202009180022138813a09b-0cbf-4304-9b03-1546683bb910",
-            "from": "15555555555",
-            "to": "+15555555555",
-            "deliveryStatus": "Delivered",
-            "deliveryStatusDetails": "No error.",
-            "receivedTimestamp": "2020-09-18T00:22:20.2855749Z",
-            "deliveryAttempts": [{ "timestamp": "2020-09-18T00:22:14.9315918Z", "segmentsSucceeded": 1, "segmentsFailed": 0 }]
-          },
-          "eventType": "Microsoft.Communication.SMSDeliveryReportReceived",
-          "dataVersion": "1.0",
-          "metadataVersion": "1",
-          "eventTime": "2020-09-18T00:22:20Z"
-        }
-        """;
-
-    private const string SmsReceived = """
-        {
-          "id": "Incoming_20200918002745d29ebbea-3341-4466-9690-0a03af35228e",
-          "topic": "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e/resourcegroups/acse2e/providers/microsoft.communication/communicationservices/{communication-services-resource-name}",
-          "subject": "/phonenumber/15555555555",
-          "data": {
-            "messageId": "Incoming_20200918002745d29ebbea-3341-4466-9690-0a03af35228e",
-            "from": "15555555555",
-            "to": "15555555555",
-            "message": "Great to connect with Azure Communication Services events",
-            "receivedTimestamp": "2020-09-18T00:27:45.32Z",
-            "segmentCount": 1
-          },
-          "eventType": "Microsoft.Communication.SMSReceived",
-          "dataVersion": "1.0",
-          "metadataVersion": "1",
-          "eventTime": "2020-09-18T00:27:47Z"
-        }
+        {"id":"Outgoing_202009180022138813a09b-0cbf-4304-9b03-1546683bb910","subject":"/phonenumber/15555555555","eventType":"Microsoft.Communication.SMSDeliveryReportReceived","dataVersion":"1.0","metadataVersion":"1","eventTime":"2020-09-18T00:22:20Z",
+         "data":{"messageId":"Outgoing_202009180022138813a09b-0cbf-4304-9b03-1546683bb910","from":"15555555555","to":"+15555555555","deliveryStatus":"Delivered","deliveryStatusDetails":"No error.","receivedTimestamp":"2020-09-18T00:22:20.2855749Z"}}
         """;
 
     private const string SmsDeliveryReportCloudEvent = """
         {"specversion":"1.0","id":"e1","source":"/s","type":"Microsoft.Communication.SMSDeliveryReportReceived","time":"2024-01-01T00:00:00Z","data":{"messageId":"Outgoing_1","deliveryStatus":"Failed","deliveryStatusDetails":"Blocked"}}
         """;
 
-    private const string Validation = """
-        {
-          "id": "2d1781af-3a4c-4d7c-bd0c-e34b19da4e66",
-          "topic": "/subscriptions/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
-          "subject": "",
-          "data": { "validationCode": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6" },
-          "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
-          "eventTime": "2018-01-25T22:12:19.4556811Z",
-          "metadataVersion": "1",
-          "dataVersion": "1"
-        }
-        """;
+    /// <summary>The webhook tests' samples are one-event arrays; on the queue the event comes alone.</summary>
+    private static string Alone(string oneEventArray) => oneEventArray.Trim()[1..^1];
+
+    private static readonly string SmsReceived = Alone(Webhooks.WebhooksApiTests.SmsReceived);
+
+    public static TheoryData<string, string, string> QueuedEvents => new()
+    {
+        { SmsDeliveryReport, "acs:Outgoing_202009180022138813a09b-0cbf-4304-9b03-1546683bb910", "delivery" },
+        { SmsReceived, "acs:Incoming_20200918002745d29ebbea-3341-4466-9690-0a03af35228e", "message" },
+        { SmsDeliveryReportCloudEvent, "acs:e1", "delivery" },
+    };
+
+    public static TheoryData<string> NothingToAct => new()
+    {
+        Alone(Webhooks.WebhooksApiTests.Validation),
+        """{"id":"x","eventType":"Microsoft.Communication.CallStarted","data":{}}""",
+    };
 
     private readonly FunctionAppFactory _factory = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 3, 1, 9, 30, 0, TimeSpan.Zero));
@@ -174,9 +144,7 @@ public sealed class AcsEventQueueFunctionTests : IDisposable
     }
 
     [Theory]
-    [InlineData(SmsDeliveryReport, "acs:Outgoing_202009180022138813a09b-0cbf-4304-9b03-1546683bb910", "delivery")]
-    [InlineData(SmsReceived, "acs:Incoming_20200918002745d29ebbea-3341-4466-9690-0a03af35228e", "message")]
-    [InlineData(SmsDeliveryReportCloudEvent, "acs:e1", "delivery")]
+    [MemberData(nameof(QueuedEvents))]
     public async Task RunAsync_OneQueuedEvent_LandsOnInboundExactlyAsTheWebhookPutsIt(string @event, string inboundId, string subject)
     {
         using var http = Client();
@@ -234,8 +202,7 @@ public sealed class AcsEventQueueFunctionTests : IDisposable
     }
 
     [Theory]
-    [InlineData(Validation)]
-    [InlineData("""{"id":"x","eventType":"Microsoft.Communication.CallStarted","data":{}}""")]
+    [MemberData(nameof(NothingToAct))]
     public async Task RunAsync_ValidationOrUnsupportedEvent_IsCompleted_NothingSent(string body)
     {
         using var http = Client();
