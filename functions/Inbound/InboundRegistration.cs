@@ -7,7 +7,7 @@ namespace Omni.Functions.Inbound;
 
 public static class InboundRegistration
 {
-    /// <summary>The inbound path: settings, the timeline store, the processor behind ProcessInbound and SendAppEvent.</summary>
+    /// <summary>The inbound path: settings, the timeline store, the processor behind ProcessInbound and SendAppEvent, and AcsEventQueue.</summary>
     public static IServiceCollection AddInbound(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(_ => InboundSettings.FromConfiguration(configuration));
@@ -15,6 +15,7 @@ public static class InboundRegistration
         services.AddSingleton<InboundProcessor>();
         services.AddSingleton<AppEventSender>();
         services.AddServiceBusFunction<SendAppEventFunction>(SendAppEventFunction.Name);
+        services.AddServiceBusFunction<AcsEventQueue.AcsEventQueueFunction>(AcsEventQueue.AcsEventQueueFunction.Name); // ACS events via Event Grid → acs-events
         return services;
     }
 }

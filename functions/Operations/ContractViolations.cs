@@ -61,6 +61,7 @@ public static class ContractViolations
         ["ProcessInbound"] = OmniQueues.Inbound,
         ["SendAppEvent"] = "app-events",
         ["Echo"] = "echo",
+        [AcsEventQueue.AcsEventQueueFunction.Name] = AcsEventQueue.AcsEventQueueFunction.Queue,
     };
 
     /// <summary>

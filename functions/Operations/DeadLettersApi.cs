@@ -26,13 +26,14 @@ public static class DeadLettersApi
     public const int DefaultListSize = 20;
 
     /// <summary>
-    /// Every queue of infra/queues.json: <see cref="OmniQueues"/>, the Echo self-test queues, app-events and
+    /// Every queue of infra/queues.json: <see cref="OmniQueues"/>, the Echo self-test queues, acs-events, app-events and
     /// <see cref="ContractViolations.Queue"/>. Only these may be named; anything else is 400.
     /// </summary>
     public static readonly IReadOnlyList<string> Queues =
     [
         "echo", "echo-replies", OmniQueues.Outbound, OmniQueues.SendSms, OmniQueues.SendEmail, OmniQueues.SendWhatsApp,
-        OmniQueues.SendWebhook, OmniQueues.Escalations, OmniQueues.Inbound, "app-events", ContractViolations.Queue,
+        OmniQueues.SendWebhook, OmniQueues.Escalations, OmniQueues.Inbound, AcsEventQueue.AcsEventQueueFunction.Queue,
+        "app-events", ContractViolations.Queue,
     ];
 
     /// <summary>

@@ -268,17 +268,9 @@ public static class WebhooksApi
             case InboundOutcome.SubscriptionValidation:
                 return Problem(400, "Invalid request", "Subscription validation is only answered by AcsEvents.");
         }
-        foreach (var reason in result.Ignored)
-        {
-            logger.LogInformation("{Function}: ignored {Reason}", function, reason);
-        }
-        if (result.Events.Count == 0)
-        {
-            return ok();
-        }
         try
         {
-            await EnqueueAsync(serviceBus, result.Events, cancellationToken);
+            await InboundQueue.EnqueueAsync(function, result, serviceBus, logger, cancellationToken);
         }
         catch (Exception e) when (e is global::Azure.RequestFailedException or ServiceBusException or HttpRequestException
             || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -286,47 +278,8 @@ public static class WebhooksApi
             logger.LogError("{Function}: could not enqueue {Count} event(s) on {Queue}: {Error}", function, result.Events.Count, OmniQueues.Inbound, e.GetType().Name + ": " + e.Message);
             return Problem(503, "Service unavailable", "The events could not be queued; retry later.");
         }
-        if (logger.IsEnabled(LogLevel.Information))
-        {
-            // The same line as before; the id list is only built when the line is written.
-            LogEnqueued(logger, function, result.Events.Count, string.Join(", ", result.Events.Select(e => e.Id)), null);
-        }
         return ok();
     }
-
-    // Parsed once (not per request): the per-acknowledgement Information line.
-    private static readonly Action<ILogger, string, int, string, Exception?> LogEnqueued =
-        LoggerMessage.Define<string, int, string>(LogLevel.Information, default, "{Function}: enqueued {Count} event(s): {Ids}");
-
-    /// <summary>One batch; only when it is over the size limit, one message at a time (each is far below it).</summary>
-    private static async Task EnqueueAsync(ServiceBusClient serviceBus, IReadOnlyList<InboundEvent> events, CancellationToken cancellationToken)
-    {
-        var sender = serviceBus.CreateSender(OmniQueues.Inbound);
-        var messages = events.Select(ToMessage).ToList();
-        try
-        {
-            await sender.SendMessagesAsync(messages, cancellationToken);
-        }
-        catch (ServiceBusException e) when (e.Reason == ServiceBusFailureReason.MessageSizeExceeded && messages.Count > 1)
-        {
-            foreach (var message in messages)
-            {
-                await sender.SendMessageAsync(message, cancellationToken);
-            }
-        }
-    }
-
-    internal static ServiceBusMessage ToMessage(InboundEvent inboundEvent) => new(InboundEventJson.Serialize(inboundEvent))
-    {
-        MessageId = inboundEvent.Id,
-        ContentType = "application/json",
-        Subject = inboundEvent.Kind switch
-        {
-            InboundEventKind.Delivery => "delivery",
-            InboundEventKind.Engagement => "engagement",
-            _ => "message",
-        },
-    };
 
     /// <summary>
     /// Reads the whole body, at most <see cref="MaxBodyBytes"/>. With a Content-Length (Event Grid, Twilio and Meta send

@@ -1,15 +1,20 @@
 using Microsoft.Extensions.Logging;
 using Omni.DevHost;
+using Omni.DevHost.Sandbox;
 using Omni.DevHost.ServiceBus;
 
 namespace Omni.EndToEnd.Tests;
 
 /// <summary>
 /// One DevHost for the end-to-end tests: the real handler executable from functions/bin, started by the DevHost as the
-/// Functions host starts it, a private in-memory Azurite, and the queues from infra/queues.json.
+/// Functions host starts it, a private in-memory Azurite, and the queues from infra/queues.json. The sandbox delivers
+/// ACS events as in Azure (the acs-events queue) unless a subclass picks <see cref="AcsEvents"/>.
 /// </summary>
-public sealed class DevHostFixture : IAsyncLifetime
+public class DevHostFixture : IAsyncLifetime
 {
+    /// <summary>How the sandbox delivers ACS events on this DevHost.</summary>
+    protected virtual AcsEventsDelivery AcsEvents => AcsEventsDelivery.Queue;
+
     public DevHostServer Server { get; private set; } = null!;
 
 
@@ -25,6 +30,7 @@ public sealed class DevHostFixture : IAsyncLifetime
             Port = 0,
             AzuriteTablePort = 0,
             QueuesFile = Path.Combine(TestPaths.RepositoryRoot, "infra", "queues.json"),
+            AcsEvents = AcsEvents,
             // Short escalation deadlines so the escalation scenario runs in seconds.
             HandlerEnvironment = new Dictionary<string, string> { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
         }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));

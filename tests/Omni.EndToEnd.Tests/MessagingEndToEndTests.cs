@@ -7,7 +7,8 @@ namespace Omni.EndToEnd.Tests;
 
 /// <summary>
 /// The outbound pipeline on the DevHost: the real handler, the emulated queues, Azurite, and the sandbox providers, which
-/// check ACS HMAC / Twilio Basic auth and post signed delivery reports back through the real webhook path.
+/// check ACS HMAC / Twilio Basic auth and send delivery reports back the way the providers do: ACS events on the
+/// acs-events queue (as Event Grid delivers them in Azure), Twilio status callbacks to the signed webhook.
 /// </summary>
 [Collection(DevHostCollection.Name)]
 public sealed class MessagingEndToEndTests(DevHostFixture fixture) : IDisposable
@@ -85,6 +86,16 @@ public sealed class MessagingEndToEndTests(DevHostFixture fixture) : IDisposable
         Assert.Equal("Your code is 482913", call.Text);
         Assert.Equal(attempt.GetProperty("providerMessageId").GetString(), call.ProviderMessageId);
         Assert.Empty(Sandbox.Calls.List(email));
+        // The report came as Event Grid delivers it in Azure: one event on acs-events, which AcsEventQueue completed.
+        await DevHostFixture.EventuallyAsync(async () =>
+        {
+            using var queue = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri(fixture.Server.BaseAddress, "_devhost/queues/acs-events?bodies=true")));
+            return queue.RootElement.GetProperty("recentlyCompleted").EnumerateArray()
+                .Select(m => JsonDocument.Parse(m.GetProperty("body").GetString()!).RootElement.Clone())
+                .Where(e => e.GetProperty("data").GetProperty("messageId").GetString() == call.ProviderMessageId)
+                .Select(e => e.GetProperty("eventType").GetString())
+                .ToList();
+        }, types => types.Contains("Microsoft.Communication.SMSDeliveryReportReceived"), "the report's completed delivery on acs-events");
     }
 
     [Fact]

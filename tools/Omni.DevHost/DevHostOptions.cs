@@ -24,6 +24,9 @@ public sealed record DevHostOptions
     /// <summary>Delivery fault drills applied to every queue at start (duplicate and out-of-order delivery); none by default.</summary>
     public ServiceBus.DeliveryFaults DeliveryFaults { get; init; } = ServiceBus.DeliveryFaults.None;
 
+    /// <summary>How the sandbox delivers ACS events: to the emulated <c>acs-events</c> queue (as deployed) or to the webhook.</summary>
+    public Sandbox.AcsEventsDelivery AcsEvents { get; init; } = Sandbox.AcsEventsDelivery.Queue;
+
     /// <summary>A Table Storage connection string to use instead of Azurite (no Azurite is started).</summary>
     public string? StorageConnectionString { get; init; }
 

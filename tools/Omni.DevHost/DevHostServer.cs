@@ -143,7 +143,20 @@ public sealed class DevHostServer : IAsyncDisposable
                 logger.LogCritical("{Reason}", reason);
                 app.Lifetime.StopApplication();
             });
-            var sandbox = new ProviderSandbox(SandboxEnvironment.OptionsFor(baseAddress, environment), app.Services.GetRequiredService<ILoggerFactory>());
+            var sandboxOptions = SandboxEnvironment.OptionsFor(baseAddress, environment);
+            if (options.AcsEvents == AcsEventsDelivery.Queue)
+            {
+                // As in Azure, the queue exists only when the queues file (or a trigger) declares it; without it Event
+                // Grid has nowhere to deliver, so the sandbox sends no ACS events rather than quietly using the webhook.
+                var acsEvents = serviceBus.GetQueue(SandboxEnvironment.AcsEventsQueue);
+                sandboxOptions = sandboxOptions with { AcsEventsQueue = acsEvents, AcsEventsUrl = null };
+                if (acsEvents is null)
+                {
+                    logger.LogWarning("No queue {Queue} in the queues file: the sandbox sends no ACS events (add the queue, or use --acs-events webhook).",
+                        SandboxEnvironment.AcsEventsQueue);
+                }
+            }
+            var sandbox = new ProviderSandbox(sandboxOptions, app.Services.GetRequiredService<ILoggerFactory>());
             var proxy = new FunctionProxy(handler, handlerClient, app.Services.GetRequiredService<ILogger<FunctionProxy>>());
 
             app.UseExceptionHandler();

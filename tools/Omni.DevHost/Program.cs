@@ -20,8 +20,16 @@ internal static class DevHostProgram
                   --storage <conn>        a Table Storage connection string to use instead of Azurite
                   --queues <file>         queue definitions (default infra/queues.json)
                   --settings <file>       local.settings.json (default functions/local.settings.json)
+                  --acs-events <mode>     how the sandbox delivers ACS events: queue (default; on acs-events, as Event Grid does in
+                                          Azure) or webhook (POST /api/webhooks/acs?secret=…)
                 """);
             return 0;
+        }
+        if (!Enum.TryParse<Omni.DevHost.Sandbox.AcsEventsDelivery>(Arg("--acs-events") ?? "queue", ignoreCase: true, out var acsEvents) ||
+            !Enum.IsDefined(acsEvents) || int.TryParse(Arg("--acs-events"), out _))
+        {
+            Console.Error.WriteLine("--acs-events must be queue or webhook.");
+            return 1;
         }
 
         var options = new DevHostOptions
@@ -33,6 +41,7 @@ internal static class DevHostProgram
             StorageConnectionString = Arg("--storage"),
             QueuesFile = Arg("--queues") ?? RepoPath("infra", "queues.json"),
             LocalSettingsFile = Arg("--settings") ?? RepoPath("functions", "local.settings.json"),
+            AcsEvents = acsEvents,
         };
 
         try

@@ -5,7 +5,8 @@ using Omni.Core.Messages;
 namespace Omni.Channels.Inbound;
 
 /// <summary>
-/// ACS events delivered by Event Grid (function AcsEvents): the Event Grid schema (a JSON array, or a single object) and
+/// ACS events delivered by Event Grid, to the webhook (function AcsEvents) or to the <c>acs-events</c> Service Bus queue
+/// (function AcsEventQueue, one event per message): the Event Grid schema (a JSON array, or a single object) and
 /// CloudEvents 1.0 (a single object or a batch array), mapped to <see cref="InboundEvent"/>s. Property names are read
 /// case-insensitively because the published samples mix <c>messageId</c>/<c>MessageId</c> and <c>deliveryStatus</c>/<c>DeliveryStatus</c>.
 /// </summary>
@@ -31,9 +32,14 @@ public static class AcsEventGridWebhook
         string.IsNullOrWhiteSpace(webHookRequestOrigin) ? null : webHookRequestOrigin.Trim();
 
     /// <summary>
-    /// Parses a POST body. The caller has already checked the <c>secret</c> query parameter (<see cref="WebhookCrypto.SecretEquals"/>).
+    /// Parses a webhook POST body or a queue message body. A webhook caller has already checked the <c>secret</c> query
+    /// parameter (<see cref="WebhookCrypto.SecretEquals"/>).
     /// </summary>
-    public static InboundParseResult Parse(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt)
+    /// <param name="fromQueue">
+    /// The body is a queue message: nobody waits for a subscription validation answer there, so a validation event is
+    /// ignored like an unsupported type instead of becoming <see cref="InboundOutcome.SubscriptionValidation"/>.
+    /// </param>
+    public static InboundParseResult Parse(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt, bool fromQueue = false)
     {
         if (!JsonReading.TryParse(body, out var document))
         {
@@ -50,7 +56,7 @@ public static class AcsEventGridWebhook
             };
             if (root.ValueKind is not (JsonValueKind.Array or JsonValueKind.Object))
             {
-                return InboundParseResult.Malformed("The body must be an Event Grid event array or a CloudEvent.");
+                return InboundParseResult.Malformed("The body must be an Event Grid event (or array of them) or a CloudEvent (or batch).");
             }
 
             var events = new List<InboundEvent>();
@@ -61,6 +67,12 @@ public static class AcsEventGridWebhook
                 if (Envelope.Read(item) is not { } envelope)
                 {
                     return InboundParseResult.Malformed($"Event {index} has no id and type (eventType or type).");
+                }
+                index++;
+                if (envelope.Type == SubscriptionValidationEvent && fromQueue)
+                {
+                    ignored.Add($"{SubscriptionValidationEvent} on a queue (nothing to answer)");
+                    continue;
                 }
                 if (envelope.Type == SubscriptionValidationEvent)
                 {
@@ -77,7 +89,6 @@ public static class AcsEventGridWebhook
                 {
                     events.Add(mapped);
                 }
-                index++;
             }
             return InboundParseResult.From(events, ignored);
         }

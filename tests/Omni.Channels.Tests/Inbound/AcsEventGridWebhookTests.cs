@@ -28,6 +28,29 @@ public sealed class AcsEventGridWebhookTests
         Assert.Empty(result.Events);
     }
 
+    [Fact]
+    public void Parse_SubscriptionValidationFromQueue_IsIgnoredNotAnswered()
+    {
+        var result = AcsEventGridWebhook.Parse(Encoding.UTF8.GetBytes(ProviderSamples.SubscriptionValidation), Now, fromQueue: true);
+
+        Assert.Equal(InboundOutcome.Ignored, result.Outcome);
+        Assert.Null(result.ValidationCode);
+        Assert.Contains(AcsEventGridWebhook.SubscriptionValidationEvent, Assert.Single(result.Ignored));
+    }
+
+    [Fact]
+    public void Parse_SubscriptionValidationBesideAnEventFromQueue_KeepsTheEvent()
+    {
+        var validation = ProviderSamples.SubscriptionValidation.Trim().TrimStart('[').TrimEnd(']');
+        var sms = ProviderSamples.SmsReceivedDocs.Trim().TrimStart('[').TrimEnd(']');
+
+        var result = AcsEventGridWebhook.Parse(Encoding.UTF8.GetBytes($"[{validation},{sms}]"), Now, fromQueue: true);
+
+        Assert.Equal(InboundOutcome.Accepted, result.Outcome);
+        Assert.Equal("acs:Incoming_20200918002745d29ebbea-3341-4466-9690-0a03af35228e", Assert.Single(result.Events).Id);
+        Assert.Single(result.Ignored);
+    }
+
     [Theory]
     [InlineData(ProviderSamples.SmsReceivedDocs, "Great to connect with Azure Communication Services events")]
     [InlineData(ProviderSamples.SmsReceivedSpecPascalCase, "Great to connect with ACS events")]

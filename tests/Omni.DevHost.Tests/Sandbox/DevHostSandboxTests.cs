@@ -3,13 +3,16 @@ using Azure.Messaging.EventGrid;
 using Microsoft.Extensions.Logging;
 using Omni.Azure.Communication.Sms;
 using Omni.DevHost.Sandbox;
+using Omni.DevHost.ServiceBus;
 
 namespace Omni.DevHost.Tests.Sandbox;
 
 /// <summary>
 /// The sandbox inside a running DevHost, with a stand-in handler (a few lines of Node) that shows its environment and
-/// records what reaches its webhook routes: the handler gets the sandbox settings, and a delivery report travels
-/// through the DevHost's own proxy to <c>/api/webhooks/acs?secret=…</c>.
+/// records what reaches its webhook routes: the handler gets the sandbox settings; a delivery report becomes, by
+/// default, one Event Grid message on the emulated acs-events queue (the handler here has no function for it, so it
+/// stays there to be looked at), and with <see cref="AcsEventsDelivery.Webhook"/> travels through the DevHost's own
+/// proxy to <c>/api/webhooks/acs?secret=…</c>.
 /// </summary>
 public sealed class DevHostSandboxTests : IAsyncLifetime
 {
@@ -34,7 +37,9 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private DevHostServer _server = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    private async Task StartAsync(AcsEventsDelivery? acsEvents = null, bool declareAcsEventsQueue = true)
     {
         File.WriteAllText(Path.Combine(_root, "handler.js"), Handler);
         File.WriteAllText(Path.Combine(_root, "host.json"), """
@@ -51,25 +56,97 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
                     { "type": "http", "direction": "out", "name": "res" } ] }
                 """);
         }
-        _server = await DevHostServer.StartAsync(new DevHostOptions
+        // The stand-in app declares acs-events like infra/queues.json, without a function for it.
+        File.WriteAllText(Path.Combine(_root, "queues.json"), declareAcsEventsQueue ? """{ "queues": [ { "name": "acs-events" } ] }""" : """{ "queues": [] }""");
+        var options = new DevHostOptions
         {
             AppRoot = _root,
             Port = 0,
             StorageConnectionString = "UseDevelopmentStorage=true",
             LocalSettingsFile = Path.Combine(_root, "absent.settings.json"),
-        }, logging => logging.AddFilter(level => level >= LogLevel.Warning));
+            QueuesFile = Path.Combine(_root, "queues.json"),
+        };
+        _server = await DevHostServer.StartAsync(acsEvents is { } mode ? options with { AcsEvents = mode } : options,
+            logging => logging.AddFilter(level => level >= LogLevel.Warning));
     }
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _server.DisposeAsync();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
         Directory.Delete(_root, recursive: true);
     }
 
-    [Fact]
-    public async Task Handler_GetsSandboxSettings_AndAcsReportsArriveThroughTheProxy()
+    /// <summary>Sends one SMS with a delivery report through the sandbox, with the handler's own settings.</summary>
+    private async Task<string> SendSmsAsync(Func<string, string> env)
     {
+        var sms = new SmsClient(env("AcsConnection"), new SmsClientOptions { Retry = { MaxRetries = 0 } });
+        var sent = await sms.SendAsync(env("AcsSms__From"), "+14255550123", "hello", new SmsSendOptions(enableDeliveryReport: true));
+        Assert.True(sent.Value.Successful);
+        return sent.Value.MessageId!;
+    }
+
+    private async Task<Func<string, string>> HandlerEnvironmentAsync()
+    {
+        var env = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_server.BaseAddress, "api/env"))).RootElement.Clone();
+        return name => env.GetProperty(name).GetString()!;
+    }
+
+    [Fact]
+    public async Task DefaultAcsEvents_ReportIsOneEventGridMessageOnAcsEvents_NotAWebhookPost()
+    {
+        await StartAsync();
+        var providerMessageId = await SendSmsAsync(await HandlerEnvironmentAsync());
+
+        var queue = _server.ServiceBus.GetQueue(SandboxEnvironment.AcsEventsQueue)!;
+        MessageSnapshot? message = null;
+        for (var i = 0; i < 100 && message is null; i++)
+        {
+            await Task.Delay(50);
+            message = queue.Snapshot(includeBodies: true).Messages.SingleOrDefault();
+        }
+        Assert.NotNull(message);
+        // The body is the event itself, not an array: what Event Grid's Service Bus handler writes.
+        var @event = EventGridEvent.Parse(BinaryData.FromString(message.Body!));
+        Assert.Equal("Microsoft.Communication.SMSDeliveryReportReceived", @event.EventType);
+        using var data = JsonDocument.Parse(@event.Data.ToString());
+        Assert.Equal(providerMessageId, data.RootElement.GetProperty("messageId").GetString());
+        Assert.True(Guid.TryParse(message.MessageId, out _), "MessageId is Event Grid's own event id");
+        var properties = message.ApplicationProperties;
+        Assert.Equal(message.MessageId, properties["aeg-output-event-id"]);
+        Assert.Equal("Notification", properties["aeg-event-type"]);
+        Assert.Equal(SandboxEnvironment.EventSubscriptionName, properties["aeg-subscription-name"]);
+        Assert.Equal("0", properties["aeg-delivery-count"]);
+        Assert.Equal("1", properties["aeg-metadata-version"]);
+        Assert.Equal("1.0", properties["aeg-data-version"]);
+        Assert.True(_server.Sandbox.Calls.List().Single().ReportPosted);
+        Assert.Equal("[]", await _http.GetStringAsync(new Uri(_server.BaseAddress, "api/received")));
+        using var sandbox = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_server.BaseAddress, "_devhost/sandbox")));
+        Assert.Equal(SandboxEnvironment.AcsEventsQueue, sandbox.RootElement.GetProperty("acs").GetProperty("eventsQueue").GetString());
+    }
+
+    [Fact]
+    public async Task DefaultAcsEvents_WithoutTheQueue_SendsNoAcsEvents_NotEvenToTheWebhook()
+    {
+        await StartAsync(declareAcsEventsQueue: false);
+
+        await SendSmsAsync(await HandlerEnvironmentAsync());
+        await Task.Delay(1000); // past the sandbox's 500 ms report delay
+
+        Assert.Null(_server.ServiceBus.GetQueue(SandboxEnvironment.AcsEventsQueue));
+        var call = Assert.Single(_server.Sandbox.Calls.List());
+        Assert.False(call.ReportPosted);
+        Assert.Contains("no Event Grid subscriber", call.ReportNote, StringComparison.Ordinal);
+        Assert.Equal("[]", await _http.GetStringAsync(new Uri(_server.BaseAddress, "api/received")));
+    }
+
+    [Fact]
+    public async Task WebhookAcsEvents_HandlerGetsSandboxSettings_AndAcsReportsArriveThroughTheProxy()
+    {
+        await StartAsync(AcsEventsDelivery.Webhook);
         var root = _server.BaseAddress.GetLeftPart(UriPartial.Authority);
         using var env = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_server.BaseAddress, "api/env")));
         string Env(string name) => env.RootElement.GetProperty(name).GetString()!;
@@ -78,9 +155,7 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
         Assert.Equal(root, Env("Omni__PublicBaseUrl"));
         Assert.Equal(SandboxEnvironment.AcsEventsSecret, Env("AcsEvents__Secret"));
 
-        var sms = new SmsClient(Env("AcsConnection"), new SmsClientOptions { Retry = { MaxRetries = 0 } });
-        var sent = await sms.SendAsync(Env("AcsSms__From"), "+14255550123", "hello", new SmsSendOptions(enableDeliveryReport: true));
-        Assert.True(sent.Value.Successful);
+        var providerMessageId = await SendSmsAsync(Env);
 
         JsonElement report = default;
         for (var i = 0; i < 100 && report.ValueKind == JsonValueKind.Undefined; i++)
@@ -97,6 +172,7 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
         var @event = Assert.Single(EventGridEvent.ParseMany(BinaryData.FromString(report.GetProperty("body").GetString()!)));
         Assert.Equal("Microsoft.Communication.SMSDeliveryReportReceived", @event.EventType);
         using var calls = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_server.BaseAddress, "_devhost/sandbox/calls")));
-        Assert.Equal(sent.Value.MessageId, Assert.Single(calls.RootElement.EnumerateArray().ToList()).GetProperty("providerMessageId").GetString());
+        Assert.Equal(providerMessageId, Assert.Single(calls.RootElement.EnumerateArray().ToList()).GetProperty("providerMessageId").GetString());
+        Assert.Equal(0, _server.ServiceBus.GetQueue(SandboxEnvironment.AcsEventsQueue)!.Snapshot(includeBodies: false).Active);
     }
 }

@@ -24,7 +24,7 @@ public sealed class WebhooksApiTests : IDisposable
     private const string PublicHost = "omni-func.azurewebsites.net";
 
     // provider-specs.md §5.3, MicrosoftDocs communication-services-telephony-sms-events.md (verbatim).
-    private const string SmsReceived = """
+    internal const string SmsReceived = """
 [{
   "id": "Incoming_20200918002745d29ebbea-3341-4466-9690-0a03af35228e",
   "topic": "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e/resourcegroups/acse2e/providers/microsoft.communication/communicationservices/{communication-services-resource-name}",
@@ -45,7 +45,7 @@ public sealed class WebhooksApiTests : IDisposable
 """;
 
     // provider-specs.md §5.1 (verbatim).
-    private const string Validation = """
+    internal const string Validation = """
 [
   {
     "id": "2d1781af-3a4c-4d7c-bd0c-e34b19da4e66",

@@ -7,9 +7,11 @@ using System.Text.Json.Nodes;
 namespace Omni.DevHost.Sandbox;
 
 /// <summary>
-/// Posts delivery reports after their delay, like the providers do: ACS through Event Grid (an Event Grid schema
-/// array, <c>aeg-*</c> headers, success = 200–204), Twilio as a form-encoded status callback signed with
-/// <c>X-Twilio-Signature</c>. A failed post is retried after each of <see cref="ProviderSandboxOptions.ReportRetryDelays"/>
+/// Delivers delivery reports after their delay, like the providers do: ACS through Event Grid, either as a message on
+/// the emulated <c>acs-events</c> queue (<see cref="ProviderSandboxOptions.AcsEventsQueue"/>: the event alone as the
+/// body, <c>aeg-*</c> application properties, Event Grid's own MessageId) or POSTed to the webhook (an Event Grid schema
+/// array, <c>aeg-*</c> headers, success = 200–204); Twilio as a form-encoded status callback signed with
+/// <c>X-Twilio-Signature</c>. A failed delivery is retried after each of <see cref="ProviderSandboxOptions.ReportRetryDelays"/>
 /// and then given up (logged, and noted on the call).
 /// </summary>
 public sealed class DeliveryReporter : IAsyncDisposable
@@ -36,36 +38,47 @@ public sealed class DeliveryReporter : IAsyncDisposable
     public int Pending => _pending.Count;
 
     /// <summary>
-    /// Posts the event <paramref name="buildEvent"/> makes (at posting time) to the ACS events URL as a one-event array,
-    /// after <paramref name="delay"/> and not before <paramref name="after"/> (the previous report of the same send) has
-    /// been posted or given up, so that one send's reports arrive in their planned order however busy the machine is.
+    /// Delivers the event <paramref name="buildEvent"/> makes (at delivery time) to the ACS events queue, or else to
+    /// the ACS events URL as a one-event array, after <paramref name="delay"/> and not before <paramref name="after"/>
+    /// (the previous report of the same send) has been delivered or given up, so that one send's reports arrive in their
+    /// planned order however busy the machine is.
     /// </summary>
-    /// <returns>The post; pass it as the next report's <paramref name="after"/>.</returns>
+    /// <returns>The delivery; pass it as the next report's <paramref name="after"/>.</returns>
     public Task ScheduleEventGrid(long callId, string messageId, TimeSpan delay, Func<DateTimeOffset, JsonObject> buildEvent, Task? after = null)
     {
-        if (_options.AcsEventsUrl is not { } target)
+        var queue = _options.AcsEventsQueue;
+        var url = _options.AcsEventsUrl;
+        if (queue is null && url is null)
         {
-            _calls.Update(callId, c => c with { ReportNote = "No AcsEventsUrl is configured: no Event Grid subscriber." });
+            _calls.Update(callId, c => c with { ReportNote = "No ACS events queue or URL is configured: no Event Grid subscriber." });
             return Task.CompletedTask;
         }
+        // Event Grid's id for this delivery: the queue message's MessageId, kept across its retries.
+        var eventGridId = Guid.NewGuid().ToString("D");
         return Track(async token =>
         {
             await Task.Delay(delay, _options.Time, token);
             await (after ?? Task.CompletedTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            var body = new JsonArray(buildEvent(_options.Time.GetUtcNow())).ToJsonString();
-            await PostWithRetriesAsync(callId, messageId, "acs", target, attempt =>
+            var @event = buildEvent(_options.Time.GetUtcNow());
+            if (queue is not null)
             {
-                var request = new HttpRequestMessage(HttpMethod.Post, target)
+                await DeliverWithRetriesAsync(callId, messageId, "acs", $"queue {queue.Name}",
+                    attempt => Task.FromResult(EventGridDelivery.Enqueue(queue, @event, eventGridId, attempt)), token);
+                return;
+            }
+            var body = new JsonArray(@event).ToJsonString();
+            await DeliverWithRetriesAsync(callId, messageId, "acs", url!.AbsolutePath, attempt =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, url)
                 {
                     Content = new StringContent(body, Encoding.UTF8, "application/json"),
                 };
-                request.Headers.TryAddWithoutValidation("aeg-event-type", "Notification");
-                request.Headers.TryAddWithoutValidation("aeg-subscription-name", "OMNI-SANDBOX");
-                request.Headers.TryAddWithoutValidation("aeg-delivery-count", (attempt - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-                request.Headers.TryAddWithoutValidation("aeg-data-version", "1.0");
-                request.Headers.TryAddWithoutValidation("aeg-metadata-version", "1");
-                return request;
-            }, status => status is >= 200 and <= 204, token);
+                foreach (var (name, value) in EventGridDelivery.Properties(@event, attempt))
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
+                }
+                return PostAsync(request, status => status is >= 200 and <= 204, token);
+            }, token);
         });
     }
 
@@ -82,14 +95,14 @@ public sealed class DeliveryReporter : IAsyncDisposable
         {
             await Task.Delay(delay, _options.Time, token);
             await (after ?? Task.CompletedTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            await PostWithRetriesAsync(callId, messageSid, "twilio", callback, _ =>
+            await DeliverWithRetriesAsync(callId, messageSid, "twilio", callback.AbsolutePath, _ =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Post, callback) { Content = new FormUrlEncodedContent(parameters) };
                 request.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
                 request.Headers.TryAddWithoutValidation("I-Twilio-Idempotency-Token", idempotencyToken);
                 request.Headers.UserAgent.Add(new ProductInfoHeaderValue("TwilioProxy", "1.1"));
-                return request;
-            }, status => status is >= 200 and < 300, token);
+                return PostAsync(request, status => status is >= 200 and < 300, token);
+            }, token);
         });
     }
 
@@ -110,8 +123,27 @@ public sealed class DeliveryReporter : IAsyncDisposable
         return task;
     }
 
-    private async Task PostWithRetriesAsync(long callId, string messageId, string provider, Uri target,
-        Func<int, HttpRequestMessage> createRequest, Func<int, bool> isSuccess, CancellationToken token)
+    /// <summary>Sends <paramref name="request"/> (and disposes it): null when the answer counts as success, else why not.</summary>
+    private async Task<string?> PostAsync(HttpRequestMessage request, Func<int, bool> isSuccess, CancellationToken token)
+    {
+        using (request)
+        {
+            try
+            {
+                using var response = await _http.SendAsync(request, token);
+                var status = (int)response.StatusCode;
+                return isSuccess(status) ? null : $"HTTP {status}";
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !token.IsCancellationRequested))
+            {
+                return e is TaskCanceledException ? "timed out" : e.Message;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="deliver"/> (attempt 1, 2, …; null = delivered, else the error) until it succeeds or the retries run out.</summary>
+    private async Task DeliverWithRetriesAsync(long callId, string messageId, string provider, string target,
+        Func<int, Task<string?>> deliver, CancellationToken token)
     {
         var attempts = _options.ReportRetryDelays.Count + 1;
         string? lastError = null;
@@ -121,27 +153,17 @@ public sealed class DeliveryReporter : IAsyncDisposable
             {
                 await Task.Delay(_options.ReportRetryDelays[attempt - 2], _options.Time, token);
             }
-            try
+            lastError = await deliver(attempt);
+            if (lastError is null)
             {
-                using var request = createRequest(attempt);
-                using var response = await _http.SendAsync(request, token);
-                var status = (int)response.StatusCode;
-                if (isSuccess(status))
-                {
-                    _calls.Update(callId, c => c with { ReportPosted = true, ReportAttempts = attempt, ReportNote = null });
-                    _logger.LogInformation("Sandbox {Provider} delivery report for {MessageId} posted to {Path} (attempt {Attempt}).",
-                        provider, messageId, target.AbsolutePath, attempt);
-                    return;
-                }
-                lastError = $"HTTP {status}";
-            }
-            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !token.IsCancellationRequested))
-            {
-                lastError = e is TaskCanceledException ? "timed out" : e.Message;
+                _calls.Update(callId, c => c with { ReportPosted = true, ReportAttempts = attempt, ReportNote = null });
+                _logger.LogInformation("Sandbox {Provider} delivery report for {MessageId} delivered to {Target} (attempt {Attempt}).",
+                    provider, messageId, target, attempt);
+                return;
             }
             _calls.Update(callId, c => c with { ReportAttempts = attempt, ReportNote = $"Attempt {attempt} failed: {lastError}" });
-            _logger.LogWarning("Sandbox {Provider} delivery report for {MessageId} to {Path}: attempt {Attempt} of {Attempts} failed ({Error}).",
-                provider, messageId, target.AbsolutePath, attempt, attempts, lastError);
+            _logger.LogWarning("Sandbox {Provider} delivery report for {MessageId} to {Target}: attempt {Attempt} of {Attempts} failed ({Error}).",
+                provider, messageId, target, attempt, attempts, lastError);
         }
         _calls.Update(callId, c => c with { ReportNote = $"Given up after {attempts} attempts; last: {lastError}" });
         _logger.LogWarning("Sandbox {Provider} delivery report for {MessageId} given up after {Attempts} attempts.", provider, messageId, attempts);

@@ -13,8 +13,11 @@ public sealed record ProviderSandboxOptions
 
     public string TwilioAuthToken { get; init; } = SandboxEnvironment.TwilioAuthToken;
 
-    /// <summary>Where ACS Event Grid events are posted (the function app's <c>/api/webhooks/acs?secret=…</c>); null: none are.</summary>
+    /// <summary>Where ACS Event Grid events are posted (the function app's <c>/api/webhooks/acs?secret=…</c>) when <see cref="AcsEventsQueue"/> is null; null too: none are.</summary>
     public Uri? AcsEventsUrl { get; init; }
+
+    /// <summary>The emulated <c>acs-events</c> queue: when set, ACS events are put there as Event Grid's Service Bus handler does, not posted.</summary>
+    public ServiceBus.EmulatedQueue? AcsEventsQueue { get; init; }
 
     /// <summary>The waits before each retry of a failed report post (Event Grid backs off too, only slower).</summary>
     public IReadOnlyList<TimeSpan> ReportRetryDelays { get; init; } =
@@ -74,7 +77,12 @@ public sealed class ProviderSandbox : IAsyncDisposable
         var admin = app.MapGroup("/_devhost/sandbox").ExcludeFromDescription();
         admin.MapGet("/", () => TypedResults.Ok(new
         {
-            acs = new { path = SandboxEnvironment.AcsPath, eventsPath = Options.AcsEventsUrl?.AbsolutePath },
+            acs = new
+            {
+                path = SandboxEnvironment.AcsPath,
+                eventsQueue = Options.AcsEventsQueue?.Name,
+                eventsPath = Options.AcsEventsQueue is null ? Options.AcsEventsUrl?.AbsolutePath : null,
+            },
             twilio = new { path = SandboxEnvironment.TwilioPath, accountSid = Options.TwilioAccountSid },
             rules = Rules.Current.Count,
             calls = Calls.List().Count,

@@ -32,6 +32,12 @@ public static class SandboxEnvironment
     public const string MetaAppSecret = "sandbox-meta-app-secret";
     public const string MetaVerifyToken = "sandbox-meta-verify-token";
 
+    /// <summary>The queue Event Grid delivers ACS events to in Azure (infra/queues.json), which the sandbox fills by default.</summary>
+    public const string AcsEventsQueue = "acs-events";
+
+    /// <summary>The event subscription name the sandbox reports in <c>aeg-subscription-name</c> (Event Grid sends it upper-case).</summary>
+    public const string EventSubscriptionName = "OMNI-SANDBOX";
+
     /// <summary>Where the ACS sandbox is mounted on the DevHost.</summary>
     public const string AcsPath = "/_sandbox/acs/";
 
