@@ -49,6 +49,7 @@ app.MapOperationsApi();
 app.MapStatsApi();
 app.MapOpenApi("/api/openapi.json");
 app.MapServiceBusFunctions();
+app.MapPayloadModeGuard();
 app.MapBenchmarkBaseline();
 app.Run();
 

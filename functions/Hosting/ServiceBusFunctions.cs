@@ -42,14 +42,28 @@ public static class ServiceBusFunctions
                 $"no handler for [{string.Join(", ", missing)}]; no serviceBusTrigger function.json for [{string.Join(", ", orphaned)}].");
         }
 
+        var deadline = InvocationDeadline(manifest.Host);
         foreach (var function in declared)
         {
-            app.MapPost("/" + function.Name, (HttpContext context) => InvokeAsync(context, function))
+            app.MapPost("/" + function.Name, (HttpContext context) => InvokeAsync(context, function, deadline))
                 .ExcludeFromDescription();
         }
     }
 
-    private static async Task InvokeAsync(HttpContext context, FunctionDefinition function)
+    /// <summary>
+    /// Each invocation stops itself a little before the host would give up on it (<see cref="HostSettings.ServiceBusInvocationLimit"/>):
+    /// one slow step then fails alone, is abandoned and comes back, instead of its lock lapsing while it still runs (a
+    /// second, concurrent delivery) or the host restarting the process under every other invocation in flight.
+    /// The margin is a tenth of the limit, at most 30 seconds.
+    /// </summary>
+    public static TimeSpan InvocationDeadline(HostSettings host)
+    {
+        var limit = host.ServiceBusInvocationLimit;
+        var margin = TimeSpan.FromTicks(Math.Min(limit.Ticks / 10, TimeSpan.FromSeconds(30).Ticks));
+        return limit - margin;
+    }
+
+    private static async Task InvokeAsync(HttpContext context, FunctionDefinition function, TimeSpan deadline)
     {
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Omni.Functions." + function.Name);
         var metrics = context.RequestServices.GetRequiredService<FunctionMetrics>();
@@ -74,10 +88,22 @@ public static class ServiceBusFunctions
         using var activity = OmniTelemetry.StartInvocationActivity(function, message);
         using var scope = OmniTelemetry.BeginInvocationScope(logger, function, message);
         var handler = context.RequestServices.GetRequiredKeyedService<IServiceBusFunction>(function.Name);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        budget.CancelAfter(deadline);
         InvocationResult result;
         try
         {
-            result = await handler.RunAsync(message, context.RequestAborted);
+            result = await handler.RunAsync(message, budget.Token);
+        }
+        catch (Exception e) when (budget.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, "deadline");
+            metrics.Invoked(function.Name, "timed-out");
+            logger.LogWarning("Invocation {InvocationId} of {Function} stopped at its deadline of {Deadline} on delivery {DeliveryCount} of message {MessageId} ({Error}); Service Bus delivers it again",
+                invocationId, function.Name, deadline, message.DeliveryCount, message.MessageId, e.GetType().Name);
+            await WriteFailureAsync(context, StatusCodes.Status500InternalServerError,
+                $"{function.Name} stopped at its deadline of {deadline:c}, before the message lock or the function timeout would run out.");
+            return;
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {

@@ -90,6 +90,17 @@ public sealed record HostSettings
 
     public TimeSpan? FunctionTimeout { get; init; }
 
+    /// <summary><c>extensions.serviceBus.maxAutoLockRenewalDuration</c>; the extension's default is 5 minutes.</summary>
+    public TimeSpan ServiceBusMaxAutoLockRenewalDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long one Service Bus invocation can run before the host gives up on it: past the lock renewal the message is
+    /// delivered again (to this or another instance) while the first run goes on; past <c>functionTimeout</c> the host
+    /// restarts the handler process, failing every invocation in flight. The smaller of the two.
+    /// </summary>
+    public TimeSpan ServiceBusInvocationLimit =>
+        FunctionTimeout is { } timeout && timeout < ServiceBusMaxAutoLockRenewalDuration ? timeout : ServiceBusMaxAutoLockRenewalDuration;
+
     internal static HostSettings Parse(JsonObject json)
     {
         var description = json["customHandler"]?["description"] as JsonObject
@@ -110,8 +121,23 @@ public sealed record HostSettings
             RoutePrefix = extensions?["http"]?["routePrefix"]?.GetValue<string>() ?? "api",
             ServiceBusMaxConcurrentCalls = serviceBus?["maxConcurrentCalls"]?.GetValue<int>(),
             ServiceBusAutoCompleteMessages = serviceBus?["autoCompleteMessages"]?.GetValue<bool>() ?? true,
-            FunctionTimeout = json["functionTimeout"]?.GetValue<string>() is { } t ? TimeSpan.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null,
+            FunctionTimeout = Duration(json["functionTimeout"]),
+            ServiceBusMaxAutoLockRenewalDuration = Duration(serviceBus?["maxAutoLockRenewalDuration"]) ?? TimeSpan.FromMinutes(5),
         };
+    }
+
+    /// <summary>host.json durations are TimeSpan text ("00:10:00"); "-1" (no limit) reads as none.</summary>
+    private static TimeSpan? Duration(JsonNode? value)
+    {
+        if (value?.GetValue<string>() is not { } text)
+        {
+            return null;
+        }
+        if (!TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var duration))
+        {
+            throw new FunctionAppManifestException($"host.json: '{text}' at {value.GetPath()} is not a duration (hh:mm:ss).");
+        }
+        return duration > TimeSpan.Zero ? duration : null;
     }
 }
 

@@ -5,6 +5,9 @@ using Moq;
 using Omni.Azure.ServiceBus;
 using Omni.Functions.Echo;
 using Omni.Hosting;
+using Omni.Functions.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Omni.Functions.Tests;
 
@@ -110,5 +113,79 @@ public sealed class ServiceBusFunctionsTests : IDisposable
         using var response = await _factory.CreateClient().SendAsync(HostInvocation("Echo", payload));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public void InvocationDeadline_RepositoryHostJson_StopsHalfAMinuteBeforeTheLockRenewalEnds()
+    {
+        var host = FunctionAppManifest.Load(AppContext.BaseDirectory).Host;
+
+        // host.json: maxAutoLockRenewalDuration 5 min < functionTimeout 10 min.
+        Assert.Equal(TimeSpan.FromMinutes(4.5), ServiceBusFunctions.InvocationDeadline(host));
+    }
+
+    [Fact]
+    public async Task SlowInvocation_PastItsDeadline_FailsAloneSoTheHostAbandonsAndRedelivers()
+    {
+        // An app folder whose host.json gives each invocation 2 s (function timeout), so the deadline is 1.8 s.
+        var root = Directory.CreateTempSubdirectory("omni-deadline-").FullName;
+        try
+        {
+            foreach (var functionJson in Directory.EnumerateFiles(AppContext.BaseDirectory, "function.json", SearchOption.AllDirectories))
+            {
+                var target = Path.Combine(root, Path.GetRelativePath(AppContext.BaseDirectory, functionJson));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(functionJson, target);
+            }
+            var hostJson = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")).Replace("\"00:10:00\"", "\"00:00:02\"", StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(root, "host.json"), hostJson);
+            using var app = _factory.WithWebHostBuilder(b =>
+            {
+                b.UseSetting("FUNCTIONS_APP_ROOT_PATH", root);
+                b.ConfigureServices(s => s.AddKeyedScoped<IServiceBusFunction, WaitsForCancellation>(EchoFunction.Name));
+            });
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+
+            using var response = await app.CreateClient().SendAsync(HostInvocation("Echo", EchoPayload("{}", deliveryCount: 1)));
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.Contains("stopped at its deadline of 00:00:01.8000000", body);
+            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task HttpFunction_InvokedInPayloadMode_Answers503SayingProxyingIsOff()
+    {
+        using var response = await _factory.CreateClient().SendAsync(HostInvocation("Health", """{"Data":{"req":{"Url":"http://localhost/api/health","Method":"GET"}},"Metadata":{}}"""));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("enableProxyingHttpRequest", body);
+    }
+
+    [Fact]
+    public async Task HttpFunctionName_PostedSomethingElse_Answers404PointingToTheRoute()
+    {
+        using var response = await _factory.CreateClient().PostAsync("/Health", new StringContent("""{"hello":1}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("/api", await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A function that takes as long as it is allowed to.</summary>
+    private sealed class WaitsForCancellation : IServiceBusFunction
+    {
+        public async Task<InvocationResult> RunAsync(ServiceBusTriggerMessage message, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return new InvocationResult();
+        }
     }
 }

@@ -49,6 +49,35 @@ public sealed class FunctionAppManifestTests : IDisposable
         Assert.Equal(["GET"], health.Trigger.Methods);
     }
 
+    [Theory]
+    // No maxAutoLockRenewalDuration: the extension's 5 minutes, below the 10-minute function timeout.
+    [InlineData(null, "00:10:00", 300)]
+    [InlineData("00:02:00", "00:10:00", 120)]
+    // A function timeout below the lock renewal is the limit.
+    [InlineData("00:05:00", "00:01:30", 90)]
+    // "-1" is no function timeout (Premium/Dedicated): the lock renewal alone.
+    [InlineData("00:05:00", "-1", 300)]
+    public void ServiceBusInvocationLimit_LockRenewalAndTimeout_IsTheSmaller(string? renewal, string timeout, int expectedSeconds)
+    {
+        var serviceBus = renewal is null ? "{}" : $$"""{ "maxAutoLockRenewalDuration": "{{renewal}}" }""";
+        Write("host.json", $$"""
+            { "version": "2.0", "customHandler": { "description": { "defaultExecutablePath": "x" } },
+              "extensions": { "serviceBus": {{serviceBus}} }, "functionTimeout": "{{timeout}}" }
+            """);
+
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), FunctionAppManifest.Load(_root).Host.ServiceBusInvocationLimit);
+    }
+
+    [Fact]
+    public void Load_DurationThatIsNotOne_SaysWhere()
+    {
+        Write("host.json", """{ "version": "2.0", "customHandler": { "description": { "defaultExecutablePath": "x" } }, "functionTimeout": "ten minutes" }""");
+
+        var error = Assert.Throws<FunctionAppManifestException>(() => FunctionAppManifest.Load(_root));
+
+        Assert.Contains("'ten minutes' at $.functionTimeout is not a duration", error.Message);
+    }
+
     [Fact]
     public void IsHttpInAndOut_HttpFunctionWithExtraOutput_IsFalse()
     {
