@@ -17,6 +17,9 @@ public sealed record ServiceBusTriggerMessage
     // The host serialises with Newtonsoft, which escapes only quotes, backslashes and control characters.
     private static JsonSerializerOptions HostJson => HostingJson.HostOptions;
 
+    // The DevHost's stand-in for the Service Bus namespace in Metadata.Client.
+    private const string EmulatedNamespace = "127.0.0.1";
+
     public required ReadOnlyMemory<byte> Body { get; init; }
 
     public string? MessageId { get; init; }
@@ -39,11 +42,25 @@ public sealed record ServiceBusTriggerMessage
 
     public string? LockToken { get; init; }
 
+    /// <summary>When Service Bus accepted the message; encoding a message without one writes the delivery time.</summary>
     public DateTimeOffset? EnqueuedTime { get; init; }
 
+    /// <summary>
+    /// When the message expires. The host always sends it: without a finite time-to-live it is
+    /// <see cref="NeverExpires"/>, and encoding a message with null writes that.
+    /// </summary>
     public DateTimeOffset? ExpiresAt { get; init; }
 
-    /// <summary>Application (custom) properties: string, long, double, bool or null values.</summary>
+    /// <summary>
+    /// ExpiresAt of a message without a finite time-to-live as the host sends it: the SDK's DateTimeOffset.MaxValue
+    /// at seconds precision.
+    /// </summary>
+    public static DateTimeOffset NeverExpires { get; } = new(9999, 12, 31, 23, 59, 59, TimeSpan.Zero);
+
+    /// <summary>
+    /// Application (custom) properties. Encoding takes any Service Bus property type; decoding gives string, long, double,
+    /// bool or null values, since the host sends date-times, Guids and bytes as JSON strings.
+    /// </summary>
     public IReadOnlyDictionary<string, object?> ApplicationProperties { get; init; } = new Dictionary<string, object?>();
 
     public string BodyAsString() => Encoding.UTF8.GetString(Body.Span);
@@ -52,7 +69,31 @@ public sealed record ServiceBusTriggerMessage
     public byte[] ToInvocationPayload(FunctionDefinition function, DateTimeOffset utcNow)
     {
         var trigger = function.Trigger;
-        var data = new JsonObject();
+        var data = new JsonObject
+        {
+            [trigger.Name] = trigger.IsBinary
+                ? Convert.ToBase64String(Body.Span)
+                : JsonSerializer.Serialize(Encoding.UTF8.GetString(Body.Span), HostJson),
+        };
+        var metadata = BindingData(function, utcNow);
+        if (!trigger.IsBinary)
+        {
+            // For string input the host then merges the body's top-level JSON properties into the binding data;
+            // reproduce that, so handlers are tested against the real pollution.
+            MergeBodyProperties(Encoding.UTF8.GetString(Body.Span), metadata);
+        }
+        return JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["Data"] = data, ["Metadata"] = metadata }, HostJson);
+    }
+
+    /// <summary>
+    /// The Service Bus extension's binding data in its order, as the host writes each value: null values are left out,
+    /// strings are JSON-quoted again, numbers become strings, date-times lose their fraction, objects stay objects.
+    /// </summary>
+    private JsonObject BindingData(FunctionDefinition function, DateTimeOffset utcNow)
+    {
+        // ExpiresAt is a DateTimeOffset in the SDK, so it is always there: DateTimeOffset.MaxValue without a finite TTL.
+        var expires = ExpiresAt ?? DateTimeOffset.MaxValue;
+        var enqueued = EnqueuedTime ?? utcNow;
         var metadata = new JsonObject
         {
             // Object-typed binding data the host serialises; nothing useful for a custom handler.
@@ -61,31 +102,21 @@ public sealed record ServiceBusTriggerMessage
             ["MessageActions"] = new JsonObject(),
             ["SessionActions"] = new JsonObject(),
             ["ReceiveActions"] = new JsonObject(),
-            ["Client"] = new JsonObject { ["FullyQualifiedNamespace"] = "127.0.0.1", ["IsClosed"] = false, ["TransportType"] = 0 },
+            ["Client"] = new JsonObject
+            {
+                ["FullyQualifiedNamespace"] = EmulatedNamespace,
+                ["IsClosed"] = false,
+                ["TransportType"] = 0,
+                // The SDK's default client identifier: "{namespace}-{guid}".
+                ["Identifier"] = $"{EmulatedNamespace}-{Guid.NewGuid()}",
+            },
+            ["DeliveryCount"] = DeliveryCount.ToString(CultureInfo.InvariantCulture),
         };
-
-        if (trigger.IsBinary)
-        {
-            data[trigger.Name] = Convert.ToBase64String(Body.Span);
-        }
-        else
-        {
-            var text = Encoding.UTF8.GetString(Body.Span);
-            data[trigger.Name] = JsonSerializer.Serialize(text, HostJson);
-        }
-
-        metadata["DeliveryCount"] = DeliveryCount.ToString(CultureInfo.InvariantCulture);
         SetQuoted(metadata, "LockToken", LockToken);
-        if (ExpiresAt is { } expires)
-        {
-            metadata["ExpiresAtUtc"] = FormatUtc(expires);
-            metadata["ExpiresAt"] = FormatOffset(expires);
-        }
-        if (EnqueuedTime is { } enqueued)
-        {
-            metadata["EnqueuedTimeUtc"] = FormatUtc(enqueued);
-            metadata["EnqueuedTime"] = FormatOffset(enqueued);
-        }
+        metadata["ExpiresAtUtc"] = FormatUtc(expires);
+        metadata["ExpiresAt"] = FormatOffset(expires);
+        metadata["EnqueuedTimeUtc"] = FormatUtc(enqueued);
+        metadata["EnqueuedTime"] = FormatOffset(enqueued);
         SetQuoted(metadata, "MessageId", MessageId);
         SetQuoted(metadata, "ContentType", ContentType);
         SetQuoted(metadata, "ReplyTo", ReplyTo);
@@ -94,7 +125,6 @@ public sealed record ServiceBusTriggerMessage
         SetQuoted(metadata, "Subject", Subject);
         SetQuoted(metadata, "Label", Subject);
         SetQuoted(metadata, "CorrelationId", CorrelationId);
-        SetQuoted(metadata, "SessionId", SessionId);
         var properties = new JsonObject();
         foreach (var (key, value) in ApplicationProperties)
         {
@@ -102,21 +132,15 @@ public sealed record ServiceBusTriggerMessage
         }
         metadata["ApplicationProperties"] = properties;
         metadata["UserProperties"] = properties.DeepClone();
+        SetQuoted(metadata, "SessionId", SessionId);
         metadata["sys"] = new JsonObject
         {
             ["MethodName"] = function.Name,
-            ["UtcNow"] = utcNow.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+            // A DateTime inside an object: Newtonsoft's ISO format, fraction trimmed of trailing zeros.
+            ["UtcNow"] = utcNow.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture),
             ["RandGuid"] = Guid.NewGuid().ToString(),
         };
-
-        if (!trigger.IsBinary)
-        {
-            // For string input the host then merges the body's top-level JSON properties into the binding data,
-            // overwriting same-named keys; reproduce that, so handlers are tested against the real pollution.
-            MergeBodyProperties(Encoding.UTF8.GetString(Body.Span), metadata);
-        }
-
-        return JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["Data"] = data, ["Metadata"] = metadata }, HostJson);
+        return metadata;
     }
 
     /// <summary>Reads an invocation request body the host sent for a serviceBusTrigger binding.</summary>
@@ -187,12 +211,23 @@ public sealed record ServiceBusTriggerMessage
         return Encoding.UTF8.GetBytes(HostMetadata.Unwrap(text));
     }
 
+    /// <summary>
+    /// The host's <c>Utility.ApplyBindingData</c>: a body that looks like a JSON object adds its top-level properties to the
+    /// case-insensitive binding data (<c>bindingData[key] = value</c>, so a same-named key keeps its name and place and
+    /// takes the body's value); arrays and nulls are skipped, objects stay objects, anything else becomes its string form
+    /// (<c>true</c> → <c>"True"</c>), which the host then JSON-quotes like every string.
+    /// </summary>
     private static void MergeBodyProperties(string text, JsonObject metadata)
     {
+        var trimmed = text.Trim();
+        if (!trimmed.StartsWith('{') || !trimmed.EndsWith('}'))
+        {
+            return;
+        }
         JsonNode? body;
         try
         {
-            body = JsonNode.Parse(text);
+            body = JsonNode.Parse(trimmed);
         }
         catch (JsonException)
         {
@@ -204,33 +239,59 @@ public sealed record ServiceBusTriggerMessage
         }
         foreach (var (key, value) in properties)
         {
-            var existing = metadata.FirstOrDefault(p => string.Equals(p.Key, key, StringComparison.OrdinalIgnoreCase)).Key;
-            if (existing is not null)
+            JsonNode? encoded = value switch
             {
-                metadata.Remove(existing);
+                null or JsonArray => null,
+                JsonObject o => o.DeepClone(),
+                JsonValue v => v.GetValueKind() switch
+                {
+                    JsonValueKind.String => JsonSerializer.Serialize(v.GetValue<string>(), HostJson),
+                    JsonValueKind.True => "\"True\"",
+                    JsonValueKind.False => "\"False\"",
+                    JsonValueKind.Number => JsonSerializer.Serialize(NumberText(v), HostJson),
+                    _ => null,
+                },
+                _ => null,
+            };
+            // The host leaves out of Metadata any key ending in "trigger" (it is the trigger's own value).
+            if (encoded is null || key.EndsWith("trigger", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
             }
-            metadata[key] = value is JsonValue v && v.GetValueKind() == JsonValueKind.String
-                ? JsonSerializer.Serialize(v.GetValue<string>(), HostJson)
-                : JsonSerializer.Serialize(value?.ToJsonString(HostJson) ?? "null", HostJson);
+            var existing = metadata.FirstOrDefault(p => string.Equals(p.Key, key, StringComparison.OrdinalIgnoreCase)).Key;
+            metadata[existing ?? key] = encoded;
         }
     }
 
-    // Typed values, not JsonValue.Create(object): that one serialises through the reflection resolver.
+    // Newtonsoft reads integers as Int64 and other numbers as Double, and prints them invariantly.
+    private static string NumberText(JsonValue number) =>
+        number.TryGetValue<long>(out var integer) ? integer.ToString(CultureInfo.InvariantCulture)
+        : number.GetValue<double>().ToString(CultureInfo.InvariantCulture);
+
+    // Typed values, not JsonValue.Create(object): that one serialises through the reflection resolver. The types are the
+    // ones Service Bus application properties can hold; the JSON forms are Newtonsoft's (the host's): date-times in ISO
+    // 8601 with the fraction trimmed, Guids as "D", bytes as base64, TimeSpans as "c", Uris as written.
     private static JsonValue? ToJsonValue(object? value) => value switch
     {
         null => null,
         string v => JsonValue.Create(v),
         bool v => JsonValue.Create(v),
         long v => JsonValue.Create(v),
+        ulong v => JsonValue.Create(v),
         int v => JsonValue.Create(v),
+        uint v => JsonValue.Create(v),
         short v => JsonValue.Create(v),
+        ushort v => JsonValue.Create(v),
         byte v => JsonValue.Create(v),
+        sbyte v => JsonValue.Create(v),
+        char v => JsonValue.Create(v.ToString()),
         double v => JsonValue.Create(v),
         float v => JsonValue.Create(v),
         decimal v => JsonValue.Create(v),
-        DateTimeOffset v => JsonValue.Create(v),
-        DateTime v => JsonValue.Create(v),
-        Guid v => JsonValue.Create(v),
+        DateTimeOffset v => JsonValue.Create(v.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture)),
+        DateTime v => JsonValue.Create(v.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture)),
+        Guid v => JsonValue.Create(v.ToString("D")),
+        byte[] v => JsonValue.Create(Convert.ToBase64String(v)),
         TimeSpan v => JsonValue.Create(v.ToString("c", CultureInfo.InvariantCulture)),
         Uri v => JsonValue.Create(v.OriginalString),
         _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)), // not a Service Bus property type
@@ -244,6 +305,8 @@ public sealed record ServiceBusTriggerMessage
         }
     }
 
+    // Top-level date-times go through DateTime.Parse(value.ToString()) in the host: the fraction is lost, and the
+    // Utc forms (DateTimeOffset.DateTime, Kind Unspecified) are written without a zone.
     private static string FormatUtc(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
 

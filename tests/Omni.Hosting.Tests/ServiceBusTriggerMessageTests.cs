@@ -155,9 +155,10 @@ public class ServiceBusTriggerMessageTests
         Assert.Equal("\"{\\\"orderId\\\":42,\\\"messageId\\\":\\\"body-wins\\\"}\"", data);
         Assert.Equal("1", metadata.GetProperty("DeliveryCount").GetString());
         Assert.Equal("\"42\"", metadata.GetProperty("orderId").GetString());
-        // The host merges body properties into binding data case-insensitively, overwriting MessageId (gotcha 6).
-        Assert.False(metadata.TryGetProperty("MessageId", out _));
-        Assert.Equal("\"body-wins\"", metadata.GetProperty("messageId").GetString());
+        // The host merges body properties into its case-insensitive binding data with bindingData[key] = value: the
+        // body's messageId overwrites the real MessageId's value under the existing key (gotcha 6).
+        Assert.False(metadata.TryGetProperty("messageId", out _));
+        Assert.Equal("\"body-wins\"", metadata.GetProperty("MessageId").GetString());
     }
 
     [Fact]

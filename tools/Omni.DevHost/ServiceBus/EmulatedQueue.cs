@@ -245,14 +245,16 @@ public sealed class EmulatedQueue
                 ? requested
                 : Settings.DefaultMessageTimeToLive;
             var visibleAt = message.ScheduledEnqueueTime is { } scheduled && scheduled > now ? scheduled : now;
-            var queued = new QueuedMessage(message, ++_sequence, now, visibleAt, visibleAt + ttl)
+            // Service Bus's default TTL is TimeSpan.MaxValue: like the SDK's ExpiresAt, such a message never expires.
+            var expiresAt = ttl >= DateTimeOffset.MaxValue - visibleAt ? DateTimeOffset.MaxValue : visibleAt + ttl;
+            var queued = new QueuedMessage(message, ++_sequence, now, visibleAt, expiresAt)
             {
                 State = visibleAt > now ? MessageState.Scheduled : MessageState.Active,
             };
             _pending.Add(queued);
             if (_faults.Duplicate)
             {
-                _pending.Add(new QueuedMessage(message, ++_sequence, now, visibleAt, visibleAt + ttl, queued.MessageId)
+                _pending.Add(new QueuedMessage(message, ++_sequence, now, visibleAt, expiresAt, queued.MessageId)
                 {
                     State = queued.State,
                     IsDuplicateDelivery = true,
