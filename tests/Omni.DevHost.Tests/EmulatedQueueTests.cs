@@ -191,4 +191,59 @@ public class EmulatedQueueTests
 
         await wait.WaitAsync(TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public void TryLockForTrigger_PastMaxAutoLockRenewal_LapsesAtTheEndOfThePeriodInProgress_DeliveredAgain()
+    {
+        // 1-minute lock periods, renewed for 2.5 minutes: the third period is in progress then, so the lock lapses at 3 minutes.
+        var queue = Queue();
+        queue.Enqueue(Message("slow"));
+        Assert.True(queue.TryLockForTrigger(TimeSpan.FromSeconds(150), out var first));
+        var firstToken = first.LockToken;
+
+        _time.Advance(TimeSpan.FromSeconds(179));
+        Assert.False(queue.TryLockForTrigger(TimeSpan.FromSeconds(150), out _));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(queue.TryLockForTrigger(TimeSpan.FromSeconds(150), out var again));
+        Assert.Same(first, again);
+        Assert.Equal(2, again.DeliveryCount);
+        Assert.NotEqual(firstToken, again.LockToken);
+        Assert.StartsWith("the lock lapsed while the function still ran", Assert.Single(again.Failures));
+    }
+
+    [Fact]
+    public void TryComplete_LockLostToARedelivery_ReturnsFalse_AndLeavesTheRedeliveryLocked()
+    {
+        var queue = Queue();
+        queue.Enqueue(Message("slow"));
+        queue.TryLockForTrigger(TimeSpan.Zero, out var message);
+        var firstToken = message.LockToken;
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(queue.TryLockForTrigger(TimeSpan.Zero, out _));
+
+        Assert.False(queue.TryComplete(message, firstToken));
+        Assert.False(queue.TryAbandon(message, firstToken, "late failure"));
+
+        Assert.Equal(MessageState.Locked, message.State);
+        Assert.Equal(2, message.DeliveryCount);
+        Assert.Equal(0, queue.CompletedCount);
+        Assert.True(queue.TryComplete(message, message.LockToken));
+        Assert.Equal(1, queue.CompletedCount);
+    }
+
+    [Fact]
+    public void TryComplete_LockLapsedNotYetRedelivered_ReturnsFalse_MessageVisibleAgain()
+    {
+        var queue = Queue();
+        queue.Enqueue(Message("slow"));
+        queue.TryLockForTrigger(TimeSpan.FromMinutes(5), out var message);
+        var token = message.LockToken;
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.False(queue.TryComplete(message, token));
+
+        Assert.Equal(MessageState.Active, message.State);
+        Assert.Equal(1, queue.Snapshot(false).Active);
+    }
 }

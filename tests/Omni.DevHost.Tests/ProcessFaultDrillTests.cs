@@ -63,7 +63,8 @@ public sealed class ProcessFaultDrillTests : IAsyncLifetime
 
     private EmulatedQueue Work => _server.ServiceBus.GetQueue("work")!;
 
-    private static async Task<T> EventuallyAsync<T>(Func<T> probe, Func<T, bool> condition, string what, int seconds = 20)
+    /// <summary>Polls <paramref name="probe"/> until <paramref name="condition"/> holds; fails after <paramref name="seconds"/>.</summary>
+    internal static async Task<T> EventuallyAsync<T>(Func<T> probe, Func<T, bool> condition, string what, int seconds = 20)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)

@@ -24,9 +24,15 @@ public abstract class ProcessFaultHostFixture : IAsyncLifetime
     /// <summary>Settings for the handler on top of the DevHost's sandbox defaults.</summary>
     protected virtual IReadOnlyDictionary<string, string> HandlerEnvironment => new Dictionary<string, string>();
 
+    /// <summary>A temp folder of this fixture's, deleted with it.</summary>
+    protected string DataFolder => _data;
+
+    /// <summary>The options the DevHost starts with; a fixture may change them (another app folder, queues file, …).</summary>
+    protected virtual DevHostOptions Configure(DevHostOptions options) => options;
+
     public async Task InitializeAsync()
     {
-        Server = await DevHostServer.StartAsync(new DevHostOptions
+        Server = await DevHostServer.StartAsync(Configure(new DevHostOptions
         {
             AppRoot = TestPaths.FunctionAppBuildOutput,
             Port = 0,
@@ -36,7 +42,7 @@ public abstract class ProcessFaultHostFixture : IAsyncLifetime
             QueuesFile = Path.Combine(TestPaths.RepositoryRoot, "infra", "queues.json"),
             DeliveryFaults = DeliveryFaults,
             HandlerEnvironment = HandlerEnvironment,
-        }, logging => logging.AddFilter(level => level >= LogLevel.Error).AddSimpleConsole(o => o.SingleLine = true));
+        }), logging => logging.AddFilter(level => level >= LogLevel.Error).AddSimpleConsole(o => o.SingleLine = true));
     }
 
     public async Task DisposeAsync()

@@ -71,17 +71,39 @@ public sealed class HandlerProcess : IAsyncDisposable
 
     /// <summary>
     /// Kills the running handler and its process tree at once (SIGKILL, like a crash or an out-of-memory kill): invocations
-    /// in flight fail (their queue messages are abandoned and redelivered, HTTP callers get 502), and the handler is
+    /// in flight fail (their queue messages are abandoned and redelivered, HTTP callers get 500), and the handler is
     /// restarted as after any exit. Unlike a crash, a deliberate kill does not count toward the three-failures budget.
     /// Returns the killed process id, or null when no handler was running.
     /// </summary>
     public int? Kill()
+    {
+        var pid = Terminate(runningAt: null);
+        if (pid is not null)
+        {
+            _logger.LogWarning("Killed the handler (pid {Pid}) on request; invocations wait for its restart", pid);
+        }
+        return pid;
+    }
+
+    /// <summary>
+    /// What the host does when an invocation passes <c>functionTimeout</c>: kills the handler that was sent the invocation
+    /// (at <paramref name="baseAddress"/>) and restarts it, failing every invocation in flight, without counting toward the
+    /// three-failures budget. Nothing happens when that handler is already gone (another invocation that timed out with
+    /// it restarted it), so its successor is not killed too. Returns the killed process id, or null.
+    /// </summary>
+    internal int? RestartAfterTimeout(Uri baseAddress) => Terminate(baseAddress);
+
+    private int? Terminate(Uri? runningAt)
     {
         Process? process;
         lock (_gate)
         {
             process = _process;
             if (process is null || _stopping || process.HasExited)
+            {
+                return null;
+            }
+            if (runningAt is not null && !(_ready.Task.IsCompletedSuccessfully && _ready.Task.Result == runningAt))
             {
                 return null;
             }
@@ -92,10 +114,8 @@ public sealed class HandlerProcess : IAsyncDisposable
                 _ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
-        var pid = process.Id;
-        _logger.LogWarning("Killing the handler (pid {Pid}) on request; invocations wait for its restart", pid);
         Kill(process);
-        return pid;
+        return process.Id;
     }
 
     /// <summary>

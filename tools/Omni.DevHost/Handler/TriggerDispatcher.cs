@@ -8,7 +8,10 @@ namespace Omni.DevHost.Handler;
 /// <summary>
 /// Delivers a queue's messages to a serviceBusTrigger function the way the Service Bus extension does: peek-lock,
 /// at most <c>maxConcurrentCalls</c> at once, the host's <c>{"Data","Metadata"}</c> request, complete on success,
-/// abandon on failure (Service Bus then redelivers, and dead-letters after MaxDeliveryCount).
+/// abandon on failure (Service Bus then redelivers, and dead-letters after MaxDeliveryCount). The lock is renewed for
+/// <c>maxAutoLockRenewalDuration</c> only: a longer invocation loses it, the message is delivered again meanwhile, and the
+/// late settlement is ignored (lock lost). Past <c>functionTimeout</c> the handler is restarted, failing every invocation
+/// in flight, as the host restarts its worker.
 /// </summary>
 public sealed class TriggerDispatcher
 {
@@ -22,6 +25,7 @@ public sealed class TriggerDispatcher
     private readonly ILogger _logger;
     private readonly int _maxConcurrentCalls;
     private readonly TimeSpan _functionTimeout;
+    private readonly TimeSpan _maxAutoLockRenewal;
 
     public TriggerDispatcher(FunctionDefinition function, EmulatedQueue queue, HandlerProcess handler, HostSettings host,
         HttpClient http, TimeProvider time, ILoggerFactory loggers)
@@ -34,7 +38,14 @@ public sealed class TriggerDispatcher
         _logger = loggers.CreateLogger("Function." + function.Name);
         _maxConcurrentCalls = host.ServiceBusMaxConcurrentCalls ?? 16 * Environment.ProcessorCount;
         _functionTimeout = host.FunctionTimeout ?? TimeSpan.FromMinutes(30);
+        _maxAutoLockRenewal = host.ServiceBusMaxAutoLockRenewalDuration;
     }
+
+    /// <summary>
+    /// One delivery as this invocation got it. The message object is shared with later deliveries: once this lock lapses
+    /// the message may be locked again (new token, DeliveryCount + 1) while this invocation still runs.
+    /// </summary>
+    private sealed record Lease(QueuedMessage Message, Guid LockToken, int DeliveryCount, ServiceBusTriggerMessage Trigger);
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -45,13 +56,14 @@ public sealed class TriggerDispatcher
             while (!stopping.IsCancellationRequested)
             {
                 await slots.WaitAsync(stopping);
-                if (_queue.TryLock(out var message))
+                if (_queue.TryLockForTrigger(_maxAutoLockRenewal, out var message))
                 {
+                    var lease = new Lease(message, message.LockToken, message.DeliveryCount, message.ToTriggerMessage());
                     var delivery = Task.Run(async () =>
                     {
                         try
                         {
-                            await DeliverAsync(message, stopping);
+                            await DeliverAsync(lease, stopping);
                         }
                         finally
                         {
@@ -81,14 +93,15 @@ public sealed class TriggerDispatcher
         await Task.WhenAll(inFlight).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    private async Task DeliverAsync(QueuedMessage message, CancellationToken stopping)
+    private async Task DeliverAsync(Lease lease, CancellationToken stopping)
     {
         var invocationId = Guid.NewGuid();
         var watch = Stopwatch.StartNew();
+        var message = lease.Message;
         string? failure;
         try
         {
-            failure = await InvokeAsync(message, invocationId, stopping);
+            failure = await InvokeAsync(lease.Trigger, invocationId, stopping);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -99,26 +112,32 @@ public sealed class TriggerDispatcher
             failure = $"the handler did not answer: {e.Message}";
         }
 
-        if (failure is null)
+        if (failure is null ? !_queue.TryComplete(message, lease.LockToken) : !_queue.TryAbandon(message, lease.LockToken, failure))
         {
-            _queue.Complete(message);
+            // The host's complete or abandon fails with MessageLockLost; it logs that and leaves the message to its new delivery.
+            _logger.LogWarning("Executed '{Function}' ({Outcome}, Id={InvocationId}, MessageId={MessageId}, DeliveryCount={DeliveryCount}, Duration={Duration}ms), " +
+                               "but the message lock was lost (MessageLockLost: it lapsed after maxAutoLockRenewalDuration {Renewal}): the {Settlement} is ignored",
+                _function.Name, failure is null ? "Succeeded" : "Failed", invocationId, message.MessageId, lease.DeliveryCount, watch.ElapsedMilliseconds,
+                _maxAutoLockRenewal, failure is null ? "complete" : "abandon");
+        }
+        else if (failure is null)
+        {
             _logger.LogInformation("Executed '{Function}' (Succeeded, Id={InvocationId}, MessageId={MessageId}, DeliveryCount={DeliveryCount}, Duration={Duration}ms)",
-                _function.Name, invocationId, message.MessageId, message.DeliveryCount, watch.ElapsedMilliseconds);
+                _function.Name, invocationId, message.MessageId, lease.DeliveryCount, watch.ElapsedMilliseconds);
         }
         else
         {
-            _queue.Abandon(message, failure);
             _logger.LogWarning("Executed '{Function}' (Failed, Id={InvocationId}, MessageId={MessageId}, DeliveryCount={DeliveryCount}, Duration={Duration}ms): {Failure}{DeadLettered}",
-                _function.Name, invocationId, message.MessageId, message.DeliveryCount, watch.ElapsedMilliseconds, failure,
+                _function.Name, invocationId, message.MessageId, lease.DeliveryCount, watch.ElapsedMilliseconds, failure,
                 message.State == MessageState.DeadLettered ? " — dead-lettered" : "");
         }
     }
 
     /// <summary>Posts one invocation; null when the host would count it a success, otherwise why it failed.</summary>
-    private async Task<string?> InvokeAsync(QueuedMessage queued, Guid invocationId, CancellationToken stopping)
+    private async Task<string?> InvokeAsync(ServiceBusTriggerMessage trigger, Guid invocationId, CancellationToken stopping)
     {
         var baseAddress = await _handler.WaitUntilReadyAsync(stopping);
-        var payload = queued.ToTriggerMessage().ToInvocationPayload(_function, _time.GetUtcNow());
+        var payload = trigger.ToInvocationPayload(_function, _time.GetUtcNow());
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseAddress, _function.Name))
         {
@@ -132,23 +151,38 @@ public sealed class TriggerDispatcher
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(_functionTimeout);
         using var inFlight = _handler.TrackInvocation();
-        HttpResponseMessage sent;
         try
         {
-            sent = await _http.SendAsync(request, timeout.Token);
+            using var response = await _http.SendAsync(request, timeout.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            var failure = InvocationResult.CheckHostAcceptance((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body, out var result);
+            foreach (var line in result?.Logs ?? [])
+            {
+                _logger.LogInformation("{Line}", line);
+            }
+            return failure;
         }
         catch (HttpRequestException)
         {
             await _handler.OnUnreachableAsync(baseAddress);
             throw;
         }
-        using var response = sent;
-        var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-        var failure = InvocationResult.CheckHostAcceptance((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body, out var result);
-        foreach (var line in result?.Logs ?? [])
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
-            _logger.LogInformation("{Line}", line);
+            return RestartAfterTimeout(invocationId, baseAddress);
         }
-        return failure;
+    }
+
+    /// <summary>
+    /// The host cannot stop one invocation of an out-of-process worker, so past functionTimeout it restarts the worker:
+    /// every invocation in flight fails with this one (queue messages abandoned, HTTP requests answered 500).
+    /// </summary>
+    private string RestartAfterTimeout(Guid invocationId, Uri baseAddress)
+    {
+        var pid = _handler.RestartAfterTimeout(baseAddress);
+        _logger.LogWarning("Timeout value of {Timeout} exceeded by function '{Function}' (Id: '{InvocationId}'). {Restart}",
+            _functionTimeout, _function.Name, invocationId,
+            pid is { } killed ? $"Restarting the handler (pid {killed}): every invocation in flight fails." : "The handler is already restarting.");
+        return $"Timeout value of {_functionTimeout:c} exceeded by function '{_function.Name}': the handler was restarted";
     }
 }

@@ -109,10 +109,14 @@ public sealed class QueuedMessage
     public Guid LockToken { get; internal set; }
 
     /// <summary>
-    /// When a lock taken by a REST receiver lapses (the queue's LockDuration after it was taken); null for trigger
-    /// deliveries, whose lock the host holds for the whole invocation, and for unlocked messages.
+    /// When the lock lapses: the queue's LockDuration after a REST receiver took it; for a trigger delivery, the end of
+    /// the lock period in which the host's auto-renewal stops (<see cref="EmulatedQueue.TryLockForTrigger"/>). Null for
+    /// unlocked messages and for <see cref="EmulatedQueue.TryLock(out QueuedMessage)"/>'s locks, which never lapse.
     /// </summary>
     public DateTimeOffset? LockedUntil { get; internal set; }
+
+    /// <summary>The failure recorded when the current lock lapses (a REST receiver's, or a trigger's past its renewal).</summary>
+    internal string? LapseFailure { get; set; }
 
     public string? DeadLetterReason { get; internal set; }
 
@@ -266,13 +270,30 @@ public sealed class EmulatedQueue
         }
     }
 
-    /// <summary>Locks the oldest visible message for a trigger delivery (held until completed or abandoned), if any.</summary>
-    public bool TryLock(out QueuedMessage message) => TryLock(lockDuration: null, out message);
+    /// <summary>Locks the oldest visible message until it is completed or abandoned (the lock never lapses), if any.</summary>
+    public bool TryLock(out QueuedMessage message) => TryLock(lockDuration: null, lapseFailure: null, out message);
 
     /// <summary>Locks the oldest visible message for a REST receiver: the lock lapses after the queue's LockDuration.</summary>
-    public bool TryLockForReceiver(out QueuedMessage message) => TryLock(Settings.LockDuration, out message);
+    public bool TryLockForReceiver(out QueuedMessage message) =>
+        TryLock(Settings.LockDuration, "the receiver's lock expired", out message);
 
-    private bool TryLock(TimeSpan? lockDuration, out QueuedMessage message)
+    /// <summary>
+    /// Locks the oldest visible message for a trigger invocation, as the Service Bus extension holds it: renewed one lock
+    /// period (LockDuration) after another until <paramref name="maxAutoLockRenewal"/> has passed since it was locked,
+    /// then left to lapse at the end of the period in progress. A lapsed lock counts as a failed delivery: the message
+    /// is delivered again (DeliveryCount + 1) while the first invocation may still run, and that invocation's settlement
+    /// then finds its lock lost (<see cref="TryComplete"/>, <see cref="TryAbandon"/>).
+    /// </summary>
+    public bool TryLockForTrigger(TimeSpan maxAutoLockRenewal, out QueuedMessage message)
+    {
+        var period = Settings.LockDuration;
+        var periods = Math.Max(1, (long)Math.Ceiling(maxAutoLockRenewal / period));
+        return TryLock(period * periods,
+            $"the lock lapsed while the function still ran (renewed for maxAutoLockRenewalDuration {maxAutoLockRenewal:c}, lock duration {period:c})",
+            out message);
+    }
+
+    private bool TryLock(TimeSpan? lockDuration, string? lapseFailure, out QueuedMessage message)
     {
         lock (_gate)
         {
@@ -317,6 +338,7 @@ public sealed class EmulatedQueue
                 chosen.DeliveryCount++;
                 chosen.LockToken = Guid.NewGuid();
                 chosen.LockedUntil = lockDuration is { } d ? now + d : null;
+                chosen.LapseFailure = lapseFailure;
                 message = chosen;
                 return true;
             }
@@ -341,6 +363,43 @@ public sealed class EmulatedQueue
                 _completed.Dequeue();
             }
         }
+    }
+
+    /// <summary>
+    /// Completes a delivery if <paramref name="lockToken"/> still holds its lock; false when the lock was lost (lapsed,
+    /// perhaps delivered again under a new lock): nothing changes, as Service Bus refuses the complete (MessageLockLost).
+    /// </summary>
+    public bool TryComplete(QueuedMessage message, Guid lockToken)
+    {
+        lock (_gate)
+        {
+            if (!HoldsLock(message, lockToken))
+            {
+                return false;
+            }
+            Complete(message);
+            return true;
+        }
+    }
+
+    /// <summary>As <see cref="Abandon"/> if <paramref name="lockToken"/> still holds the lock; false (nothing changes) when it was lost.</summary>
+    public bool TryAbandon(QueuedMessage message, Guid lockToken, string failure)
+    {
+        lock (_gate)
+        {
+            if (!HoldsLock(message, lockToken))
+            {
+                return false;
+            }
+            Abandon(message, failure);
+            return true;
+        }
+    }
+
+    private bool HoldsLock(QueuedMessage message, Guid lockToken)
+    {
+        ReleaseLapsedLocks(_time.GetUtcNow());
+        return message.State == MessageState.Locked && message.LockToken == lockToken;
     }
 
     /// <summary>Releases the lock after a failed delivery; dead-letters once MaxDeliveryCount deliveries have failed.</summary>
@@ -456,12 +515,12 @@ public sealed class EmulatedQueue
         (long.TryParse(reference, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence) &&
          sequence == message.SequenceNumber);
 
-    /// <summary>A REST receiver's lock that lapsed counts as a failed delivery, as in Service Bus.</summary>
+    /// <summary>A lock that lapsed (a REST receiver's, or a trigger's past its renewal) counts as a failed delivery, as in Service Bus.</summary>
     private void ReleaseLapsedLocks(DateTimeOffset now)
     {
         foreach (var lapsed in _pending.Where(m => m.State == MessageState.Locked && m.LockedUntil is { } until && until <= now).ToList())
         {
-            Abandon(lapsed, "the receiver's lock expired");
+            Abandon(lapsed, lapsed.LapseFailure ?? "the lock expired");
         }
     }
 
