@@ -126,7 +126,7 @@ expect "$ANSWER" "\"messageId\":\"$PARCEL\"" "the parcel notice is not on the ti
 ok
 
 STEP="6. The dashboard"
-STATUS=$(curl -s -o /dev/null -w '%{http_code}' $OMNI/api/dashboard)
+STATUS=$(curl -s $OMNI/api/dashboard -o /dev/null -w '%{http_code}')
 [ "$STATUS" = 200 ] || fail "GET /api/dashboard answered $STATUS"
 ok
 
