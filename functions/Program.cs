@@ -34,6 +34,7 @@ builder.Services.AddServiceBusFunction<EchoFunction>(EchoFunction.Name);
 builder.Services.AddMessaging(builder.Configuration);
 
 var app = builder.Build();
+app.LogClockOffset();
 app.UseExceptionHandler();
 // Errors the framework answers itself (404, 405, 415 from routing) get a problem+json body too, saying what to send.
 app.UseStatusCodePages(StatusCodePages.WriteAsync);

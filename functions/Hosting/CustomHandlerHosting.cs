@@ -43,7 +43,7 @@ public static class CustomHandlerHosting
 
         var root = builder.Configuration[AppRootVariable] is { Length: > 0 } configured ? configured : AppContext.BaseDirectory;
         builder.Services.AddSingleton(FunctionAppManifest.Load(root));
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(ClockOffset.From(builder.Configuration));
         return builder;
     }
 

@@ -15,6 +15,9 @@ public class DevHostFixture : IAsyncLifetime
     /// <summary>How the sandbox delivers ACS events on this DevHost.</summary>
     protected virtual AcsEventsDelivery AcsEvents => AcsEventsDelivery.Queue;
 
+    /// <summary>How far this DevHost shifts the clock (its <c>--clock</c>); none by default.</summary>
+    protected virtual TimeSpan ClockOffset => TimeSpan.Zero;
+
     public DevHostServer Server { get; private set; } = null!;
 
 
@@ -31,6 +34,7 @@ public class DevHostFixture : IAsyncLifetime
             AzuriteTablePort = 0,
             QueuesFile = Path.Combine(TestPaths.RepositoryRoot, "infra", "queues.json"),
             AcsEvents = AcsEvents,
+            ClockOffset = ClockOffset,
             // Short escalation deadlines so the escalation scenario runs in seconds.
             HandlerEnvironment = new Dictionary<string, string> { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
         }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));

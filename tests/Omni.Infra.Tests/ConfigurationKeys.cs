@@ -92,6 +92,8 @@ internal static class ConfigurationKeys
         new("Omni__UnsubscribeSecret", Email, "\"Omni:UnsubscribeSecret\"", KeySource.Secret),
         // tools/Omni.Perf's handler benchmark only: maps POST /_bench/baseline (docs/performance.md). Never set in Azure.
         new("Omni__Benchmark__BaselineEndpoint", "functions/Hosting/BenchmarkBaseline.cs", "\"Omni:Benchmark:BaselineEndpoint\"", KeySource.LocalOnly),
+        // The DevHost's --clock only: shifts the handler's clock (docs/devhost.md). Never set in Azure.
+        new("Omni__ClockOffset", "functions/Hosting/ClockOffset.cs", "\"Omni:ClockOffset\"", KeySource.LocalOnly),
 
         // Provider webhooks (docs/webhooks.md).
         new("AcsEvents__Secret", Webhooks, "\"AcsEvents:Secret\"", KeySource.Secret),

@@ -27,6 +27,13 @@ public sealed record DevHostOptions
     /// <summary>How the sandbox delivers ACS events: to the emulated <c>acs-events</c> queue (as deployed) or to the webhook.</summary>
     public Sandbox.AcsEventsDelivery AcsEvents { get; init; } = Sandbox.AcsEventsDelivery.Queue;
 
+    /// <summary>
+    /// How far the clock is shifted (<c>--clock</c>, <c>--clock-offset</c>): the handler (through <c>Omni__ClockOffset</c>),
+    /// the Service Bus emulator's schedule and the sandbox all see now + this, so quiet hours can be shown at any hour.
+    /// Zero (the default): the real time.
+    /// </summary>
+    public TimeSpan ClockOffset { get; init; }
+
     /// <summary>A Table Storage connection string to use instead of Azurite (no Azurite is started).</summary>
     public string? StorageConnectionString { get; init; }
 

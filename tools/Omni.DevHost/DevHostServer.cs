@@ -91,8 +91,9 @@ public sealed class DevHostServer : IAsyncDisposable
         try
         {
             var triggers = manifest.Functions.Where(f => f.IsServiceBusTriggered).ToList();
-            var time = TimeProvider.System;
-            var serviceBus = new ServiceBusEmulator(QueueSettings.Load(options.QueuesFile, triggers.Select(f => f.Trigger.QueueName!)), time);
+            // --clock: one shifted "now" for the handler, the queues' schedule and the sandbox; signatures stay on real time.
+            var time = options.ClockOffset == TimeSpan.Zero ? TimeProvider.System : new OffsetTimeProvider(TimeProvider.System, options.ClockOffset);
+            var serviceBus = new ServiceBusEmulator(QueueSettings.Load(options.QueuesFile, triggers.Select(f => f.Trigger.QueueName!)), time, TimeProvider.System);
             if (options.DeliveryFaults.Validate() is { } faultError)
             {
                 throw new InvalidOperationException($"DeliveryFaults: {faultError}");
@@ -137,13 +138,16 @@ public sealed class DevHostServer : IAsyncDisposable
 
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Omni.DevHost");
-            var environment = HandlerEnvironment.Build(defaults, options.LocalSettingsFile, options.HandlerEnvironment, line => logger.LogInformation("{Line}", line));
+            var overrides = options.ClockOffset == TimeSpan.Zero
+                ? options.HandlerEnvironment
+                : new Dictionary<string, string>(options.HandlerEnvironment) { [DevHostClock.HandlerSetting] = options.ClockOffset.ToString("c") };
+            var environment = HandlerEnvironment.Build(defaults, options.LocalSettingsFile, overrides, line => logger.LogInformation("{Line}", line));
             var handler = new HandlerProcess(manifest, environment, app.Services.GetRequiredService<ILoggerFactory>(), reason =>
             {
                 logger.LogCritical("{Reason}", reason);
                 app.Lifetime.StopApplication();
             });
-            var sandboxOptions = SandboxEnvironment.OptionsFor(baseAddress, environment);
+            var sandboxOptions = SandboxEnvironment.OptionsFor(baseAddress, environment) with { Time = time, RequestTime = TimeProvider.System };
             if (options.AcsEvents == AcsEventsDelivery.Queue)
             {
                 // As in Azure, the queue exists only when the queues file (or a trigger) declares it; without it Event
@@ -171,6 +175,8 @@ public sealed class DevHostServer : IAsyncDisposable
                 handlerPid = handler.ProcessId,
                 azurite = azurite is null ? null : new { tablePort = azurite.TablePort, startedByDevHost = azurite.Owned, pid = azurite.ProcessId, running = azurite.IsRunning },
                 handlerRestarts = handler.Restarts,
+                // What the handler takes for now (shifted by --clock), so scripts can tell day from night as it does.
+                clock = new { now = time.GetUtcNow(), offset = OffsetTimeProvider.Format(options.ClockOffset) },
             })).ExcludeFromDescription();
             MapFaultDrills(app, handler, azurite);
 
@@ -192,6 +198,11 @@ public sealed class DevHostServer : IAsyncDisposable
                     server._dispatchers.Add(Task.Run(() => dispatcher.RunAsync(server._stopping.Token), CancellationToken.None));
                 }
                 logger.LogInformation("DevHost listening on {Address}: {Count} functions from {AppRoot}", baseAddress, manifest.Functions.Count, manifest.Root);
+                if (time is OffsetTimeProvider shifted)
+                {
+                    logger.LogWarning("The clock is shifted by {Offset} (--clock): the handler, the queues and the sandbox see {Now:u}.",
+                        OffsetTimeProvider.Format(shifted.Offset), shifted.GetUtcNow());
+                }
                 return server;
             }
             catch

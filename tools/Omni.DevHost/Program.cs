@@ -22,6 +22,9 @@ internal static class DevHostProgram
                   --settings <file>       local.settings.json (default functions/local.settings.json)
                   --acs-events <mode>     how the sandbox delivers ACS events: queue (default; on acs-events, as Event Grid does in
                                           Azure) or webhook (POST /api/webhooks/acs?secret=…)
+                  --clock <HH:mm[@zone]>  shift the clock (handler, queues, sandbox) so that it is now that time of day, e.g.
+                                          23:00@Europe/London to show quiet hours; without @zone, this machine's zone
+                  --clock-offset <span>   shift the clock by a time span instead, e.g. -02:00:00
                 """);
             return 0;
         }
@@ -29,6 +32,12 @@ internal static class DevHostProgram
             !Enum.IsDefined(acsEvents) || int.TryParse(Arg("--acs-events"), out _))
         {
             Console.Error.WriteLine("--acs-events must be queue or webhook.");
+            return 1;
+        }
+
+        if (!DevHostClock.TryParse(Arg("--clock"), Arg("--clock-offset"), DateTimeOffset.UtcNow, out var clockOffset, out var clockError))
+        {
+            Console.Error.WriteLine(clockError);
             return 1;
         }
 
@@ -42,6 +51,7 @@ internal static class DevHostProgram
             QueuesFile = Arg("--queues") ?? RepoPath("infra", "queues.json"),
             LocalSettingsFile = Arg("--settings") ?? RepoPath("functions", "local.settings.json"),
             AcsEvents = acsEvents,
+            ClockOffset = clockOffset,
         };
 
         try

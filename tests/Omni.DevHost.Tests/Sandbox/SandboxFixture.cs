@@ -21,6 +21,7 @@ public sealed record ReceivedRequest(string Method, string PathAndQuery, IReadOn
 public sealed class SandboxFixture : IAsyncLifetime
 {
     public const string EventsSecret = "test-events-secret";
+    public const string ChatSecret = "test-chat-secret";
 
     private WebApplication? _sandboxApp;
     private WebApplication? _receiverApp;
@@ -62,6 +63,8 @@ public sealed class SandboxFixture : IAsyncLifetime
         Sandbox = new ProviderSandbox(new ProviderSandboxOptions
         {
             AcsEventsUrl = new Uri(ReceiverBase, $"api/webhooks/acs?secret={EventsSecret}"),
+            AppBaseUrl = ReceiverBase,
+            ChatSecret = ChatSecret,
             ReportRetryDelays = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(150)],
             ReportTimeout = TimeSpan.FromSeconds(5),
         }, NullLoggerFactory.Instance);

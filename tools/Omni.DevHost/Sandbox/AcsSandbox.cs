@@ -15,13 +15,11 @@ namespace Omni.DevHost.Sandbox;
 /// </summary>
 internal sealed partial class AcsSandbox(ProviderSandboxOptions options, SandboxRules rules, SandboxCallLog calls, DeliveryReporter reporter, ILogger logger)
 {
-    public const string Topic =
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/omni-sandbox/providers/Microsoft.Communication/communicationServices/omni-sandbox";
-
     private const int MaxBodyBytes = 10 * 1024 * 1024;
     private const string InvalidNumber = "Invalid To phone number format.";
 
-    private readonly AcsRequestAuthenticator _auth = new(options.AcsAccessKey, options.Time);
+    // Clients sign with the real clock even when the DevHost's clock is shifted (--clock).
+    private readonly AcsRequestAuthenticator _auth = new(options.AcsAccessKey, options.RequestTime ?? options.Time);
     private readonly ConcurrentDictionary<string, (JsonObject Item, long CallId)> _smsRepeats = new();
     private readonly ConcurrentDictionary<string, CachedResponse> _emailSends = new();
     private readonly ConcurrentDictionary<string, CachedResponse> _messageSends = new();
@@ -185,7 +183,7 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
         foreach (var (i, to, requestId, decision) in pending)
         {
             var accepted = decision.Accepted;
-            var messageId = accepted ? $"Outgoing_{now:yyyyMMddHHmmss}{Guid.NewGuid()}" : null;
+            var messageId = accepted ? AcsEvents.SmsMessageId("Outgoing", now) : null;
             items[i] = accepted
                 ? SmsItem(to, messageId, 202, successful: true, requestId is null ? null : "accepted", null)
                 : SmsItem(to, null, 400, successful: false, requestId is null ? null : "accepted", InvalidNumber);
@@ -204,23 +202,7 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
             if (report is { } status)
             {
                 var delivered = status != SandboxReport.Failed;
-                ScheduleReports(call.Id, messageId!, decision, [at => Event(
-                    "Microsoft.Communication.SMSDeliveryReportReceived", $"/phonenumber/{from.TrimStart('+')}", at, new JsonObject
-                    {
-                        ["messageId"] = messageId,
-                        ["from"] = from,
-                        ["to"] = to,
-                        ["deliveryStatus"] = delivered ? "Delivered" : "Failed",
-                        ["deliveryStatusDetails"] = delivered ? "No error." : "Unreachable destination handset.",
-                        ["receivedTimestamp"] = Timestamp(at),
-                        ["deliveryAttempts"] = new JsonArray(new JsonObject
-                        {
-                            ["timestamp"] = Timestamp(now),
-                            ["segmentsSucceeded"] = delivered ? segments : 0,
-                            ["segmentsFailed"] = delivered ? 0 : segments,
-                        }),
-                        ["tag"] = tag,
-                    })]);
+                ScheduleReports(call.Id, messageId!, decision, [at => AcsEvents.SmsReport(messageId!, from, to, delivered, segments, now, at, tag)]);
             }
             logger.LogInformation("Sandbox ACS sms to {To}: {Status} {MessageId}", ProviderSandbox.Mask(to), accepted ? 202 : 400, messageId);
         }
@@ -356,19 +338,7 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
             if (report is { } status)
             {
                 var delivered = status != SandboxReport.Failed;
-                ScheduleReports(call.Id, operationId, decision, [at => Event(
-                    "Microsoft.Communication.EmailDeliveryReportReceived", $"sender/{sender}/message/{operationId}", at, new JsonObject
-                    {
-                        ["sender"] = sender,
-                        ["recipient"] = to,
-                        ["messageId"] = operationId,
-                        ["status"] = delivered ? "Delivered" : "Failed",
-                        ["deliveryStatusDetails"] = new JsonObject
-                        {
-                            ["statusMessage"] = delivered ? "No error." : "The recipient's mailbox is unavailable.",
-                        },
-                        ["deliveryAttemptTimeStamp"] = Timestamp(at),
-                    })]);
+                ScheduleReports(call.Id, operationId, decision, [at => AcsEvents.EmailReport(sender, to, operationId, delivered, at)]);
             }
         }
         logger.LogInformation("Sandbox ACS email {OperationId} to {Count} recipient(s): 202", operationId, addresses.Count);
@@ -508,23 +478,8 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
                     SandboxReport.Read => ["Sent", "Delivered", "Read"],
                     _ => ["Sent", "Delivered"],
                 };
-                ScheduleReports(call.Id, messageId, decision, [.. states.Select(state => (Func<DateTimeOffset, JsonObject>)(at =>
-                {
-                    var data = new JsonObject
-                    {
-                        ["messageId"] = messageId,
-                        ["status"] = state,
-                        ["channelType"] = "whatsapp",
-                        ["from"] = channelId,
-                        ["to"] = to,
-                        ["receivedTimestamp"] = Timestamp(at),
-                    };
-                    if (state == "Failed")
-                    {
-                        data["error"] = new JsonObject { ["channelCode"] = "131026", ["channelMessage"] = "Message Undeliverable." };
-                    }
-                    return Event("Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated", $"advancedMessage/{messageId}/status/{state}", at, data);
-                }))]);
+                ScheduleReports(call.Id, messageId, decision,
+                    [.. states.Select(state => (Func<DateTimeOffset, JsonObject>)(at => AcsEvents.WhatsAppStatus(messageId, channelId, to, state, at)))]);
             }
             logger.LogInformation("Sandbox ACS whatsapp to {To}: 202 {MessageId}", ProviderSandbox.Mask(to), messageId);
         }
@@ -574,20 +529,6 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
             await Task.Delay(latency, cancellationToken);
         }
     }
-
-    internal static JsonObject Event(string type, string subject, DateTimeOffset at, JsonObject data) => new()
-    {
-        ["id"] = Guid.NewGuid().ToString("D"),
-        ["topic"] = Topic,
-        ["subject"] = subject,
-        ["data"] = data,
-        ["eventType"] = type,
-        ["dataVersion"] = "1.0",
-        ["metadataVersion"] = "1",
-        ["eventTime"] = Timestamp(at),
-    };
-
-    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     private static string? FirstRecipient(string channel, byte[] body)
     {

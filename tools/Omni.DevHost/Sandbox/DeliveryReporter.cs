@@ -46,9 +46,7 @@ public sealed class DeliveryReporter : IAsyncDisposable
     /// <returns>The delivery; pass it as the next report's <paramref name="after"/>.</returns>
     public Task ScheduleEventGrid(long callId, string messageId, TimeSpan delay, Func<DateTimeOffset, JsonObject> buildEvent, Task? after = null)
     {
-        var queue = _options.AcsEventsQueue;
-        var url = _options.AcsEventsUrl;
-        if (queue is null && url is null)
+        if (EventGridPath is null)
         {
             _calls.Update(callId, c => c with { ReportNote = "No ACS events queue or URL is configured: no Event Grid subscriber." });
             return Task.CompletedTask;
@@ -59,27 +57,52 @@ public sealed class DeliveryReporter : IAsyncDisposable
         {
             await Task.Delay(delay, _options.Time, token);
             await (after ?? Task.CompletedTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            var @event = buildEvent(_options.Time.GetUtcNow());
-            if (queue is not null)
-            {
-                await DeliverWithRetriesAsync(callId, messageId, "acs", $"queue {queue.Name}",
-                    attempt => Task.FromResult(EventGridDelivery.Enqueue(queue, @event, eventGridId, attempt)), token);
-                return;
-            }
-            var body = new JsonArray(@event).ToJsonString();
-            await DeliverWithRetriesAsync(callId, messageId, "acs", url!.AbsolutePath, attempt =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Post, url)
-                {
-                    Content = new StringContent(body, Encoding.UTF8, "application/json"),
-                };
-                foreach (var (name, value) in EventGridDelivery.Properties(@event, attempt))
-                {
-                    request.Headers.TryAddWithoutValidation(name, value);
-                }
-                return PostAsync(request, status => status is >= 200 and <= 204, token);
-            }, token);
+            await DeliverEventAsync(callId, messageId, buildEvent(_options.Time.GetUtcNow()), eventGridId, token);
         });
+    }
+
+    /// <summary>Where ACS events go: <c>queue acs-events</c>, the webhook's path, or null when there is no Event Grid subscriber.</summary>
+    public string? EventGridPath => _options.AcsEventsQueue is { } queue ? $"queue {queue.Name}" : _options.AcsEventsUrl?.AbsolutePath;
+
+    /// <summary>
+    /// Delivers <paramref name="event"/> now, the way and with the retries of <see cref="ScheduleEventGrid"/> (the customer
+    /// simulator and events on demand use it), and waits for the outcome: null when delivered, otherwise why not.
+    /// <paramref name="callId"/> is the sandbox call it reports on (0: none, e.g. an inbound message).
+    /// </summary>
+    public Task<string?> DeliverEventGridAsync(long callId, string messageId, JsonObject @event) =>
+        EventGridPath is null
+            ? Task.FromResult<string?>("No ACS events queue or URL is configured: no Event Grid subscriber.")
+            : TrackOutcome(token => DeliverEventAsync(callId, messageId, @event, Guid.NewGuid().ToString("D"), token));
+
+    /// <summary>
+    /// Posts what <paramref name="request"/> builds (a new request per attempt) now, with the report retries, and waits for
+    /// the outcome: null when answered 2xx, otherwise why not. For webhooks that are not Event Grid's (chat).
+    /// </summary>
+    public Task<string?> PostNowAsync(string provider, string id, Uri target, Func<HttpRequestMessage> request) =>
+        TrackOutcome(token => DeliverWithRetriesAsync(0, id, provider, target.AbsolutePath,
+            _ => PostAsync(request(), status => status is >= 200 and < 300, token), token));
+
+    private Task<string?> DeliverEventAsync(long callId, string messageId, JsonObject @event, string eventGridId, CancellationToken token)
+    {
+        if (_options.AcsEventsQueue is { } queue)
+        {
+            return DeliverWithRetriesAsync(callId, messageId, "acs", $"queue {queue.Name}",
+                attempt => Task.FromResult(EventGridDelivery.Enqueue(queue, @event, eventGridId, attempt)), token);
+        }
+        var url = _options.AcsEventsUrl!;
+        var body = new JsonArray(@event.DeepClone()).ToJsonString();
+        return DeliverWithRetriesAsync(callId, messageId, "acs", url.AbsolutePath, attempt =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, url)
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            foreach (var (name, value) in EventGridDelivery.Properties(@event, attempt))
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+            return PostAsync(request, status => status is >= 200 and <= 204, token);
+        }, token);
     }
 
     /// <summary>
@@ -123,6 +146,14 @@ public sealed class DeliveryReporter : IAsyncDisposable
         return task;
     }
 
+    /// <summary>Runs <paramref name="work"/> like a report (the DevHost's shutdown waits for it) and returns its outcome.</summary>
+    private async Task<string?> TrackOutcome(Func<CancellationToken, Task<string?>> work)
+    {
+        string? outcome = "The DevHost is stopping.";
+        await Track(async token => outcome = await work(token));
+        return outcome;
+    }
+
     /// <summary>Sends <paramref name="request"/> (and disposes it): null when the answer counts as success, else why not.</summary>
     private async Task<string?> PostAsync(HttpRequestMessage request, Func<int, bool> isSuccess, CancellationToken token)
     {
@@ -141,8 +172,11 @@ public sealed class DeliveryReporter : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="deliver"/> (attempt 1, 2, …; null = delivered, else the error) until it succeeds or the retries run out.</summary>
-    private async Task DeliverWithRetriesAsync(long callId, string messageId, string provider, string target,
+    /// <summary>
+    /// Runs <paramref name="deliver"/> (attempt 1, 2, …; null = delivered, else the error) until it succeeds or the retries
+    /// run out. Null when delivered, else the last error.
+    /// </summary>
+    private async Task<string?> DeliverWithRetriesAsync(long callId, string messageId, string provider, string target,
         Func<int, Task<string?>> deliver, CancellationToken token)
     {
         var attempts = _options.ReportRetryDelays.Count + 1;
@@ -157,16 +191,17 @@ public sealed class DeliveryReporter : IAsyncDisposable
             if (lastError is null)
             {
                 _calls.Update(callId, c => c with { ReportPosted = true, ReportAttempts = attempt, ReportNote = null });
-                _logger.LogInformation("Sandbox {Provider} delivery report for {MessageId} delivered to {Target} (attempt {Attempt}).",
+                _logger.LogInformation("Sandbox {Provider} event for {MessageId} delivered to {Target} (attempt {Attempt}).",
                     provider, messageId, target, attempt);
-                return;
+                return null;
             }
             _calls.Update(callId, c => c with { ReportAttempts = attempt, ReportNote = $"Attempt {attempt} failed: {lastError}" });
-            _logger.LogWarning("Sandbox {Provider} delivery report for {MessageId} to {Target}: attempt {Attempt} of {Attempts} failed ({Error}).",
+            _logger.LogWarning("Sandbox {Provider} event for {MessageId} to {Target}: attempt {Attempt} of {Attempts} failed ({Error}).",
                 provider, messageId, target, attempt, attempts, lastError);
         }
         _calls.Update(callId, c => c with { ReportNote = $"Given up after {attempts} attempts; last: {lastError}" });
-        _logger.LogWarning("Sandbox {Provider} delivery report for {MessageId} given up after {Attempts} attempts.", provider, messageId, attempts);
+        _logger.LogWarning("Sandbox {Provider} event for {MessageId} given up after {Attempts} attempts.", provider, messageId, attempts);
+        return $"Given up after {attempts} attempts; last: {lastError}";
     }
 
     public async ValueTask DisposeAsync()

@@ -29,19 +29,45 @@ public sealed record ProviderSandboxOptions
     /// <summary>How long a repeatability first-sent time is honoured; older ones are rejected, as ACS does.</summary>
     public TimeSpan RepeatabilityWindow { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The sandbox's "now": report times, repeatability windows. The DevHost's shifted clock under <c>--clock</c>.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The clock ACS request signatures (<c>x-ms-date</c>) are checked against; null: <see cref="Time"/>. The DevHost sets
+    /// the system clock when its own is shifted, because Omni's ACS clients sign with the real time.
+    /// </summary>
+    public TimeProvider? RequestTime { get; init; }
+
+    /// <summary>
+    /// The function app's address (the DevHost's root): the customer simulator posts chat messages to its
+    /// <c>/api/webhooks/chat</c>, and events on demand look a message's attempts up at <c>/api/messages/{id}</c>. Null: neither works.
+    /// </summary>
+    public Uri? AppBaseUrl { get; init; }
+
+    /// <summary>The handler's <c>Chat__Secret</c>, which the customer simulator signs chat messages with.</summary>
+    public string ChatSecret { get; init; } = SandboxEnvironment.ChatSecret;
+
+    /// <summary>The number customers text by default (the handler's <c>AcsSms__From</c>).</summary>
+    public string SmsNumber { get; init; } = SandboxEnvironment.AcsSmsFrom;
+
+    /// <summary>The WhatsApp channel customers write to by default (the handler's <c>AcsWhatsApp__ChannelRegistrationId</c>).</summary>
+    public string WhatsAppChannelId { get; init; } = SandboxEnvironment.AcsWhatsAppChannelRegistrationId;
 }
 
 /// <summary>
 /// Local stand-ins for ACS (SMS, Email, Advanced Messaging) and Twilio (Messages) that speak the real wire formats,
 /// check authentication, record every send, and post signed delivery reports. Mounted at <c>/_sandbox/acs/</c> and
 /// <c>/_sandbox/twilio/</c>; driven and inspected through <c>/_devhost/sandbox/rules</c> and
-/// <c>/_devhost/sandbox/calls</c>. A development and test tool only.
+/// <c>/_devhost/sandbox/calls</c>; the customer is played through <c>/_devhost/sandbox/inbound</c> and reports are asked for
+/// through <c>/_devhost/sandbox/messages/{id}/events</c>. A development and test tool only.
 /// </summary>
 public sealed class ProviderSandbox : IAsyncDisposable
 {
     private readonly AcsSandbox _acs;
     private readonly TwilioSandbox _twilio;
+    private readonly CustomerSimulator _customer;
+    private readonly OnDemandEvents _events;
+    private readonly HttpClient _lookups = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public ProviderSandbox(ProviderSandboxOptions options, ILoggerFactory loggerFactory)
     {
@@ -52,6 +78,8 @@ public sealed class ProviderSandbox : IAsyncDisposable
         Reporter = new DeliveryReporter(Calls, options, logger);
         _acs = new AcsSandbox(options, Rules, Calls, Reporter, logger);
         _twilio = new TwilioSandbox(options, Rules, Calls, Reporter, logger);
+        _customer = new CustomerSimulator(options, Reporter, logger);
+        _events = new OnDemandEvents(options, Calls, Reporter, _lookups, logger);
     }
 
     public ProviderSandboxOptions Options { get; }
@@ -91,6 +119,8 @@ public sealed class ProviderSandbox : IAsyncDisposable
         admin.MapGet("/rules", () => TypedResults.Json(Rules.Current, SandboxRules.Json));
         admin.MapPut("/rules", ReplaceRulesAsync);
         admin.MapGet("/calls", (string? to) => TypedResults.Json(Calls.List(to), SandboxRules.Json));
+        admin.MapPost("/inbound", _customer.HandleAsync);
+        admin.MapPost("/messages/{messageId}/events", _events.HandleAsync);
         admin.MapDelete("/calls", () =>
         {
             Calls.Clear();
@@ -134,7 +164,11 @@ public sealed class ProviderSandbox : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => Reporter.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Reporter.DisposeAsync();
+        _lookups.Dispose();
+    }
 
     /// <summary>A phone number or address shortened for logs: personal data stays out of them.</summary>
     internal static string Mask(string? value) =>

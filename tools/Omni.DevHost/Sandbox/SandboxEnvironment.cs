@@ -88,7 +88,8 @@ public static class SandboxEnvironment
     /// <summary>
     /// The sandbox's own settings for the handler's final environment: it accepts the credentials the handler will
     /// use when they point at the sandbox (a developer may set their own sandbox key), otherwise the fixed ones, and
-    /// posts ACS events to the function app's real webhook path with the handler's <c>AcsEvents__Secret</c>.
+    /// posts ACS events to the function app's real webhook path with the handler's <c>AcsEvents__Secret</c>, and plays the
+    /// customer with the handler's chat secret, SMS number and WhatsApp channel.
     /// </summary>
     public static ProviderSandboxOptions OptionsFor(Uri devHost, IReadOnlyDictionary<string, string> handlerEnvironment)
     {
@@ -118,6 +119,10 @@ public static class SandboxEnvironment
             TwilioAccountSid = sid,
             TwilioAuthToken = token,
             AcsEventsUrl = new Uri($"{root}/api/webhooks/acs?secret={Uri.EscapeDataString(secret)}"),
+            AppBaseUrl = new Uri(root + "/"),
+            ChatSecret = Value("Chat__Secret") ?? ChatSecret,
+            SmsNumber = Value("AcsSms__From") ?? AcsSmsFrom,
+            WhatsAppChannelId = Value("AcsWhatsApp__ChannelRegistrationId") ?? AcsWhatsAppChannelRegistrationId,
         };
     }
 

@@ -31,10 +31,14 @@ public sealed class ServiceBusEmulator
     private readonly Dictionary<string, EmulatedQueue> _queues;
     private readonly SharedAccessSignatureValidator _sas;
 
-    public ServiceBusEmulator(IEnumerable<QueueSettings> queues, TimeProvider time)
+    /// <param name="tokenTime">
+    /// The clock SAS expiry is checked against; null: <paramref name="time"/>. The DevHost passes the system clock when
+    /// its own is shifted (<c>--clock</c>), because Omni's Service Bus client signs with the real time.
+    /// </param>
+    public ServiceBusEmulator(IEnumerable<QueueSettings> queues, TimeProvider time, TimeProvider? tokenTime = null)
     {
         _queues = queues.ToDictionary(q => q.Name, q => new EmulatedQueue(q, time), StringComparer.OrdinalIgnoreCase);
-        _sas = new SharedAccessSignatureValidator(KeyName, Key, time);
+        _sas = new SharedAccessSignatureValidator(KeyName, Key, tokenTime ?? time);
     }
 
     public IReadOnlyCollection<EmulatedQueue> Queues => _queues.Values;
