@@ -67,6 +67,10 @@ public sealed class DevHostServer : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var manifest = FunctionAppManifest.Load(options.AppRoot);
+        if (options.Port != 0)
+        {
+            PortInUseException.ThrowIfInUse(options.Port, "--port");
+        }
         var port = options.Port == 0 ? Azurite.FreeTcpPort() : options.Port;
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
 
@@ -110,6 +114,8 @@ public sealed class DevHostServer : IAsyncDisposable
                 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
                 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
                 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+                // A failed start is rethrown and told in one line; the host's own log of it is a long stack trace.
+                builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
             }
             else
             {
@@ -181,7 +187,15 @@ public sealed class DevHostServer : IAsyncDisposable
                 handler.MarkStopping();
                 server._stopping.Cancel();
             });
-            await app.StartAsync(cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // Taken between the check above and the bind.
+                throw new PortInUseException(port, "--port");
+            }
             try
             {
                 await handler.StartAsync(cancellationToken);

@@ -53,7 +53,7 @@ internal static class DevHostProgram
         }
         catch (Exception e) when (e is Omni.Hosting.FunctionAppManifestException or Omni.DevHost.Storage.AzuriteStartException or InvalidOperationException or IOException)
         {
-            Console.Error.WriteLine($"DevHost could not start: {e.Message}");
+            Console.Error.WriteLine($"omni devhost: {e.Message}");
             return 1;
         }
     }
