@@ -73,7 +73,10 @@ public sealed record SandboxRule
     /// <summary><c>sms</c>, <c>email</c> or <c>whatsapp</c>; null matches all.</summary>
     public string? Channel { get; init; }
 
-    /// <summary>The exact recipient (<c>+14255550123</c>, <c>jane@example.com</c>, a WhatsApp id); null matches all.</summary>
+    /// <summary>
+    /// The recipient (<c>+14255550123</c>, <c>jane@example.com</c>, a WhatsApp id); null matches all. Phone numbers
+    /// match in E.164 whatever their formatting; one without its country code is refused.
+    /// </summary>
     public string? To { get; init; }
 
     public SandboxResponse? Response { get; init; }
@@ -138,6 +141,7 @@ public sealed class SandboxRules
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
     private readonly Lock _lock = new();
@@ -154,33 +158,106 @@ public sealed class SandboxRules
         }
     }
 
-    /// <summary>Replaces the rules after checking them.</summary>
+    /// <summary>The rule fields as written in JSON, for the error that names an unknown one.</summary>
+    public static IReadOnlyList<string> FieldNames { get; } = Json.GetTypeInfo(typeof(SandboxRule)).Properties.Select(p => p.Name).ToArray();
+
+    /// <summary>
+    /// Null when every object in the <paramref name="rules"/> array has only rule fields; otherwise the error naming the
+    /// first unknown one and the allowed ones. A typo such as <c>respons</c> would otherwise be dropped and the rule match
+    /// every send with the defaults.
+    /// </summary>
+    public static string? UnknownField(JsonElement rules)
+    {
+        if (rules.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+        var index = 0;
+        foreach (var rule in rules.EnumerateArray())
+        {
+            if (rule.ValueKind == JsonValueKind.Object &&
+                rule.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => !FieldNames.Contains(name, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+            {
+                return $"Rule {index}: unknown field '{unknown}'; the fields are {string.Join(", ", FieldNames)}.";
+            }
+            index++;
+        }
+        return null;
+    }
+
+    /// <summary>Replaces the rules after checking them; a rule's <c>to</c> is kept in the form sends are matched in.</summary>
     /// <exception cref="ArgumentException">A rule is invalid; the message says which and why.</exception>
     public void Replace(IReadOnlyList<SandboxRule> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
+        var normalized = new SandboxRule[rules.Count];
         for (var i = 0; i < rules.Count; i++)
         {
-            if (Validate(rules[i]) is { } problem)
+            var toProblem = NormalizeRuleTo(rules[i].To, out var to);
+            if ((Validate(rules[i]) ?? toProblem) is { } problem)
             {
                 throw new ArgumentException($"Rule {i}: {problem}");
             }
+            normalized[i] = rules[i] with { To = to };
         }
         lock (_lock)
         {
-            _rules = rules.Select(r => (r, new Random(r.Seed ?? 0))).ToArray();
+            _rules = normalized.Select(r => (r, new Random(r.Seed ?? 0))).ToArray();
         }
+    }
+
+    /// <summary>
+    /// A rule's <c>to</c> in the form sends are matched in (<see cref="MatchKey"/>), or why it could never match: a phone
+    /// number without its country code, which Omni never sends.
+    /// </summary>
+    internal static string? NormalizeRuleTo(string? to, out string? key)
+    {
+        key = to is null ? null : MatchKey(to);
+        if (to is not null && PhoneDigits(to, out var international) is not null && !international)
+        {
+            return $"to '{to}' has no country code: Omni sends phone numbers in E.164 ('+', country code, number, e.g. " +
+                "'+14255550123'), so this rule would never match.";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A recipient as Omni writes addresses: a phone number in E.164 (formatting and a <c>whatsapp:</c> prefix dropped,
+    /// the <c>+</c> that ACS WhatsApp sends without put back), an email with its domain lower-cased; anything else as is.
+    /// </summary>
+    internal static string MatchKey(string address)
+    {
+        var trimmed = address.Trim();
+        if (trimmed.IndexOf('@') is var at and > 0)
+        {
+            return trimmed[..at] + trimmed[at..].ToLowerInvariant();
+        }
+        return PhoneDigits(trimmed, out _) is { } digits ? "+" + digits : trimmed;
+    }
+
+    /// <summary>The digits of a phone number (7 to 15, after '+' or '00' when <paramref name="international"/>), or null when it is not one.</summary>
+    private static string? PhoneDigits(string text, out bool international)
+    {
+        var compact = new string(text.Trim().Where(c => c is not (' ' or '-' or '.' or '(' or ')')).ToArray());
+        if (compact.StartsWith("whatsapp:", StringComparison.OrdinalIgnoreCase))
+        {
+            compact = compact["whatsapp:".Length..];
+        }
+        international = compact.StartsWith('+') || compact.StartsWith("00", StringComparison.Ordinal);
+        var digits = compact.StartsWith('+') ? compact[1..] : compact.StartsWith("00", StringComparison.Ordinal) ? compact[2..] : compact;
+        return digits.Length is >= 7 and <= 15 && digits.All(char.IsAsciiDigit) ? digits : null;
     }
 
     /// <summary>Decides one recipient's outcome; a draw is consumed only from the deciding rule's generator.</summary>
     public SandboxDecision Evaluate(string provider, string channel, string to)
     {
+        var key = MatchKey(to);
         lock (_lock)
         {
             for (var i = 0; i < _rules.Length; i++)
             {
                 var (rule, random) = _rules[i];
-                if (!Matches(rule.Provider, provider) || !Matches(rule.Channel, channel) || (rule.To is not null && rule.To != to))
+                if (!Matches(rule.Provider, provider) || !Matches(rule.Channel, channel) || (rule.To is not null && rule.To != key))
                 {
                     continue;
                 }
