@@ -13,7 +13,10 @@ public enum SandboxResponse
     /// <summary>Whole request 503, as when the provider is unavailable: clients retry.</summary>
     Transient,
 
-    /// <summary>Invalid recipient: ACS SMS a per-recipient 400 inside the 202, ACS Email/Messages 400, Twilio 400 code 21211.</summary>
+    /// <summary>
+    /// The recipient refused for good, for the reason in <see cref="SandboxRule.Permanent"/>: ACS SMS a per-recipient 400
+    /// inside the 202, ACS Email/Messages 400 <c>InvalidRecipient</c>, Twilio a 400 with the reason's error code.
+    /// </summary>
     Permanent,
 
     /// <summary>Whole request 429 with <c>Retry-After</c> (<see cref="SandboxRule.RetryAfterSeconds"/>): ACS <c>TooManyRequests</c>, Twilio 20429. Not accepted.</summary>
@@ -33,6 +36,20 @@ public enum SandboxResponse
 
     /// <summary>The success status with a malformed body (the success JSON cut in half). Always accepted.</summary>
     Malformed,
+}
+
+/// <summary>Why a <see cref="SandboxResponse.Permanent"/> refusal refuses a (well-formed) number, worded as each provider does.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SandboxPermanentReason>))]
+public enum SandboxPermanentReason
+{
+    /// <summary>The default. ACS SMS: "Unreachable destination handset."; Twilio 21614 (not a mobile number).</summary>
+    Unreachable,
+
+    /// <summary>The recipient opted out at the carrier. ACS SMS: "Sender blocked for given recipient."; Twilio 21610.</summary>
+    Unsubscribed,
+
+    /// <summary>The number is not one. ACS SMS: "Invalid To phone number format."; Twilio 21211.</summary>
+    Invalid,
 }
 
 /// <summary>Which delivery reports an accepted send gets, and in what order (see <see cref="SandboxRule.ReportOrder"/>).</summary>
@@ -81,6 +98,9 @@ public sealed record SandboxRule
 
     public SandboxResponse? Response { get; init; }
 
+    /// <summary>Why a <see cref="SandboxResponse.Permanent"/> response refuses the number (default <see cref="SandboxPermanentReason.Unreachable"/>).</summary>
+    public SandboxPermanentReason? Permanent { get; init; }
+
     /// <summary>
     /// 0..1: the probability that a matching send fails, drawn from a random generator seeded with <see cref="Seed"/>
     /// (so a sequence of sends is reproducible). A failure is <see cref="Response"/> when that is a failure, otherwise
@@ -123,7 +143,7 @@ public sealed record SandboxRule
 /// <param name="Accepted">Whether the provider takes the send for delivery (<see cref="SandboxResponse.Ok"/>, or a fault after accepting).</param>
 public sealed record SandboxDecision(SandboxResponse Response, TimeSpan Latency, SandboxReport Report, TimeSpan ReportDelay, int? Rule,
     bool Accepted = true, TimeSpan RetryAfter = default, TimeSpan Hold = default, bool DuplicateReports = false,
-    SandboxReportOrder ReportOrder = SandboxReportOrder.Final)
+    SandboxReportOrder ReportOrder = SandboxReportOrder.Final, SandboxPermanentReason Permanent = SandboxPermanentReason.Unreachable)
 {
     /// <summary>The fault's wire name (<c>throttled</c>, <c>timeout</c>, …), null for <c>ok</c> and <c>permanent</c>.</summary>
     public string? Fault => Response is SandboxResponse.Ok or SandboxResponse.Permanent ? null : Response.ToString().ToLowerInvariant();
@@ -284,7 +304,8 @@ public sealed class SandboxRules
                     TimeSpan.FromSeconds(rule.RetryAfterSeconds ?? 1),
                     TimeSpan.FromMilliseconds(rule.HoldMs ?? 35_000),
                     rule.DuplicateReports ?? false,
-                    rule.ReportOrder ?? SandboxReportOrder.Final);
+                    rule.ReportOrder ?? SandboxReportOrder.Final,
+                    rule.Permanent ?? SandboxPermanentReason.Unreachable);
             }
         }
         return new SandboxDecision(SandboxResponse.Ok, TimeSpan.Zero, SandboxReport.Delivered, DefaultReportDelay, null);
@@ -302,6 +323,7 @@ public sealed class SandboxRules
         { ReportDelayMs: < 0 or > 3_600_000 } => "reportDelayMs must be between 0 and 3600000.",
         { RetryAfterSeconds: < 0 or > 3600 } => "retryAfterSeconds must be between 0 and 3600.",
         { HoldMs: < 0 or > 120_000 } => "holdMs must be between 0 and 120000.",
+        { Permanent: not null, Response: not SandboxResponse.Permanent } => "permanent (the reason) applies only to response 'permanent'.",
         { Accept: false, Response: SandboxResponse.Malformed } => "accept cannot be false for response 'malformed': a 2xx means accepted.",
         { Accept: true, Response: null or SandboxResponse.Ok or SandboxResponse.Transient or SandboxResponse.Permanent or SandboxResponse.Throttled } =>
             "accept applies only to responses 'timeout', 'drop' and 'error'.",
