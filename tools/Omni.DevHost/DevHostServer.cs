@@ -60,6 +60,9 @@ public sealed class DevHostServer : IAsyncDisposable
 
     public string ServiceBusConnectionString => ServiceBusEmulator.ConnectionString(BaseAddress);
 
+    /// <summary>What the command prints at start: ports, which Azurite and where its data lives, the sandbox mode, keys.</summary>
+    public IReadOnlyList<string> Banner => DevHostBanner.Lines(this);
+
     /// <summary>Completes when the DevHost stops: Ctrl-C, SIGTERM, or a handler that keeps failing.</summary>
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 

@@ -47,6 +47,7 @@ internal static class DevHostProgram
         try
         {
             await using var server = await DevHostServer.StartAsync(options);
+            Console.WriteLine(string.Join(Environment.NewLine, server.Banner));
             Console.WriteLine($"Omni is running: {server.BaseAddress}api/health · queues at {server.BaseAddress}_devhost/queues · Ctrl-C stops everything.");
             await server.WaitForShutdownAsync();
             return 0;
