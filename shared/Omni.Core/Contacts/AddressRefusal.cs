@@ -28,6 +28,9 @@ public static class AddressRefusals
     /// <summary>An ACS SMS per-recipient 400 with another message: the number itself was refused.</summary>
     public static readonly AddressRefusal AcsRefused = new(AddressRefusalKind.Undeliverable, "acs", "400", "number refused by the provider");
 
+    private static readonly AddressRefusal AcsUnreachable = new(AddressRefusalKind.Undeliverable, "acs", "400", "unreachable number");
+    private static readonly AddressRefusal AcsInvalid = new(AddressRefusalKind.Undeliverable, "acs", "400", "invalid number");
+
     private static readonly AddressRefusal[] Twilio =
     [
         TwilioUnsubscribed,
@@ -36,13 +39,7 @@ public static class AddressRefusals
         new(AddressRefusalKind.Undeliverable, "twilio", "21614", "not a mobile number"),
     ];
 
-    private static readonly AddressRefusal[] Acs =
-    [
-        AcsBlocked,
-        new(AddressRefusalKind.Undeliverable, "acs", "400", "unreachable number"),
-        new(AddressRefusalKind.Undeliverable, "acs", "400", "invalid number"),
-        AcsRefused,
-    ];
+    private static readonly AddressRefusal[] Acs = [AcsBlocked, AcsUnreachable, AcsInvalid, AcsRefused];
 
     /// <summary>Twilio's error <paramref name="code"/> about the number, or null for any other code.</summary>
     public static AddressRefusal? ForTwilio(int code) =>
@@ -52,8 +49,8 @@ public static class AddressRefusals
     public static AddressRefusal ForAcsSms(string? errorMessage) => errorMessage switch
     {
         _ when Has(errorMessage, "blocked") => AcsBlocked,
-        _ when Has(errorMessage, "unreachable") => Acs[1],
-        _ when Has(errorMessage, "invalid") => Acs[2],
+        _ when Has(errorMessage, "unreachable") => AcsUnreachable,
+        _ when Has(errorMessage, "invalid") => AcsInvalid,
         _ => AcsRefused,
     };
 
