@@ -81,18 +81,20 @@ public sealed class SandboxRulesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Put_PhoneWithoutCountryCode_Is400SayingItWouldNeverMatch()
+    public async Task Put_PhoneInNationalFormat_Is400SayingItWouldNeverMatch()
     {
         using var response = await _f.Http.PutAsync(new Uri(_f.SandboxBase, "_devhost/sandbox/rules"),
-            new StringContent("""[{"to":"14255550123","response":"permanent"}]""", Encoding.UTF8, "application/json"));
+            new StringContent("""[{"to":"07400 123456","response":"permanent"}]""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("to '14255550123' has no country code", await response.Content.ReadAsStringAsync());
+        Assert.Contains("to '07400 123456' is a phone number in national format", await response.Content.ReadAsStringAsync());
     }
 
     [Theory]
     [InlineData("+1 (425) 555-0123", "acs", "sms", "+14255550123")]
     [InlineData("0014255550123", "twilio", "sms", "+14255550123")]
+    [InlineData("14255550123", "acs", "sms", "+14255550123")]
+    [InlineData("14255550123", "acs", "whatsapp", "14255550123")]
     [InlineData("+14255550123", "acs", "whatsapp", "14255550123")]
     [InlineData("+14255550123", "twilio", "whatsapp", "whatsapp:+14255550123")]
     [InlineData("Jane@Example.COM", "acs", "email", "Jane@example.com")]

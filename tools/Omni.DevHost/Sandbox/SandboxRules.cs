@@ -92,7 +92,8 @@ public sealed record SandboxRule
 
     /// <summary>
     /// The recipient (<c>+14255550123</c>, <c>jane@example.com</c>, a WhatsApp id); null matches all. Phone numbers
-    /// match in E.164 whatever their formatting; one without its country code is refused.
+    /// match in E.164 whatever their formatting (digits without '+' are the international number, as ACS WhatsApp
+    /// writes it); one in national format (a leading 0) is refused.
     /// </summary>
     public string? To { get; init; }
 
@@ -228,15 +229,16 @@ public sealed class SandboxRules
 
     /// <summary>
     /// A rule's <c>to</c> in the form sends are matched in (<see cref="MatchKey"/>), or why it could never match: a phone
-    /// number without its country code, which Omni never sends.
+    /// number in national format (a leading 0), which Omni never sends. Digits without '+' are taken as the international
+    /// number, as ACS WhatsApp writes it.
     /// </summary>
     internal static string? NormalizeRuleTo(string? to, out string? key)
     {
         key = to is null ? null : MatchKey(to);
-        if (to is not null && PhoneDigits(to, out var international) is not null && !international)
+        if (to is not null && PhoneDigits(to, out var international) is { } digits && !international && digits.StartsWith('0'))
         {
-            return $"to '{to}' has no country code: Omni sends phone numbers in E.164 ('+', country code, number, e.g. " +
-                "'+14255550123'), so this rule would never match.";
+            return $"to '{to}' is a phone number in national format: Omni sends E.164 ('+', country code, number, e.g. " +
+                "'+447400123456'), so this rule would never match.";
         }
         return null;
     }
