@@ -124,9 +124,14 @@ public sealed record ContactInput
                 {
                     errors.Add($"addresses.{key}.suppressed.reason", "A reason of 1 to 128 characters, e.g. \"hard-bounce\".");
                 }
+                else if (!IsShortCode(suppressed.Provider) || !IsShortCode(suppressed.Code))
+                {
+                    errors.Add($"addresses.{key}.suppressed", "provider and code are at most 32 characters, without control characters.");
+                }
                 else
                 {
-                    suppression = new AddressSuppression(suppressed.Reason, suppressed.At ?? now);
+                    // Provider and code come back as the API gave them (a PUT of a GET keeps a provider's suppression as it was).
+                    suppression = new AddressSuppression(suppressed.Reason, suppressed.At ?? now, suppressed.Provider, suppressed.Code);
                 }
             }
             addresses[channel] = new ContactAddress(normalized, suppression);
@@ -146,6 +151,8 @@ public sealed record ContactInput
             }
             : null;
     }
+
+    private static bool IsShortCode(string? text) => text is null || (text.Length is > 0 and <= 32 && !text.Any(char.IsControl));
 }
 
 public sealed record QuietHoursBody(string? Start, string? End);
@@ -157,7 +164,8 @@ public sealed record AddressBody
     public SuppressionBody? Suppressed { get; init; }
 }
 
-public sealed record SuppressionBody(string? Reason, DateTimeOffset? At);
+/// <param name="Provider">Set by Omni when a provider's permanent refusal suppressed the address (with its error <paramref name="Code"/>).</param>
+public sealed record SuppressionBody(string? Reason, DateTimeOffset? At, string? Provider = null, string? Code = null);
 
 /// <summary>A contact as the API returns it.</summary>
 public sealed record ContactResource(
@@ -188,7 +196,7 @@ public sealed record ContactResource(
             a => new AddressBody
             {
                 Value = a.Value.Value,
-                Suppressed = a.Value.Suppression is { } s ? new SuppressionBody(s.Reason, s.At) : null,
+                Suppressed = a.Value.Suppression is { } s ? new SuppressionBody(s.Reason, s.At, s.Provider, s.Code) : null,
             }),
         c.CreatedAt,
         c.UpdatedAt);

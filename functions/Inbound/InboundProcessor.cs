@@ -67,6 +67,12 @@ public sealed class InboundProcessor(
         var now = clock.GetUtcNow();
         var at = inbound.OccurredAt != default ? inbound.OccurredAt : inbound.ReceivedAt != default ? inbound.ReceivedAt : now;
         var contact = await ResolveContactAsync(inbound, address, cancellationToken);
+        if (contact.Addresses.TryGetValue(inbound.Channel, out var own) && own.IsSuppressed &&
+            await contacts.SetSuppressionAsync(contact.Id, inbound.Channel, address, null, cancellationToken))
+        {
+            // A message from the address shows it reaches the contact: whatever suppressed it no longer holds.
+            logger.LogInformation("Inbound message {EventId}: the contact's {Channel} address is no longer suppressed.", inbound.Id, inbound.Channel.Name());
+        }
         var profile = settings.Keywords.For(inbound.To);
         var keyword = KeywordsApply(inbound.Channel) ? InboundKeywords.Classify(inbound.Text, profile) : KeywordMatch.None;
 

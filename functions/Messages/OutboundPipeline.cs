@@ -498,6 +498,10 @@ public sealed class OutboundPipeline(
         var error = result.Outcome == SendOutcome.Transient
             ? $"{result.Error} (still failing after {deliveryCount} deliveries; giving up on this channel)"
             : result.Error;
+        // Before the failure is recorded: a crash in between redelivers the step, which is refused and applied again.
+        var refused = result is { Outcome: SendOutcome.Permanent, Refusal: { } refusal }
+            ? await ApplyRefusalAsync(record, command.Step, planned, refusal, now, cancellationToken)
+            : null;
         var failed = await UpdateAsync(record.Id, current => current.AttemptFor(command.Step) is { Status: AttemptStatus.Pending }
             ? WithAttempt(current, command.Step, planned.Channel, now, a => a with
             {
@@ -506,7 +510,7 @@ public sealed class OutboundPipeline(
                 Error = error,
                 Tries = [.. a.Tries, .. result.Tries],
                 History = [.. a.History, new AttemptStatusChange(AttemptStatus.Failed, now, "send", error)],
-            }, $"Step {command.Step} ({planned.Channel.Name()}): failed at {result.Provider}: {error}")
+            }, $"Step {command.Step} ({planned.Channel.Name()}): failed at {result.Provider}: {error}" + (refused is null ? "" : " " + refused))
             : null, cancellationToken, known: stored);
         if (failed is not null)
         {
@@ -514,6 +518,57 @@ public sealed class OutboundPipeline(
             await stats.RecordAsync(StatEvents.Failed(failed.Record, command.Step, now), cancellationToken);
             await FallBackAsync(failed.Record.Id, command.Step, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// What a provider's permanent refusal does to the address (<see cref="AddressRefusals"/>), for the contact that owns
+    /// it: an opt-out at the carrier becomes the contact's opt-out on the channel (as their STOP would; only their own
+    /// opt-in lifts it), any other refusal suppresses the address until an inbound message from it or the API lifts it.
+    /// Returns the sentence for the trace, or null when nothing changed. Costs table writes only on such a failure.
+    /// </summary>
+    private async Task<string?> ApplyRefusalAsync(MessageRecord record, int step, PlannedStep planned, AddressRefusal refusal, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var contactId = record.ContactId ?? (await contacts.FindByAddressAsync(planned.Channel, planned.Address, cancellationToken))?.Contact.Id;
+        if (contactId is null)
+        {
+            return null;
+        }
+        var name = planned.Channel.Name();
+        var why = $"provider {refusal.Provider} {refusal.Code}: {refusal.Description}";
+        if (refusal.Kind == AddressRefusalKind.Undeliverable)
+        {
+            if (!await contacts.SetSuppressionAsync(contactId, planned.Channel, planned.Address, AddressSuppression.From(refusal, now), cancellationToken))
+            {
+                return null;
+            }
+            logger.LogInformation("Contact {ContactId}: {Channel} address suppressed after {Provider} {Code}.", contactId, name, refusal.Provider, refusal.Code);
+            return $"The contact's {name} address is now suppressed ({why}).";
+        }
+
+        // The evidence names the message and step, so a redelivery of this step does not record the opt-out twice.
+        var evidence = $"provider:{refusal.Provider} {refusal.Code} (message {record.Id}, step {step})";
+        var history = await contacts.GetConsentHistoryAsync(contactId, cancellationToken);
+        if (history is null || history.Any(e => e.Evidence == evidence))
+        {
+            return null;
+        }
+        var appended = await contacts.AppendConsentAsync(contactId, new ConsentEvent
+        {
+            Channel = planned.Channel,
+            State = ConsentState.OptedOut,
+            Source = ConsentSource.Keyword,
+            ByContact = true,
+            Evidence = evidence,
+            Actor = $"provider:{refusal.Provider}",
+            At = now,
+        }, cancellationToken);
+        if (!appended.ContactFound)
+        {
+            return null;
+        }
+        logger.LogInformation("Contact {ContactId}: {Channel} opt-out recorded after {Provider} {Code}.", contactId, name, refusal.Provider, refusal.Code);
+        return $"Recorded as the contact's {name} opt-out ({why}).";
     }
 
     private async Task OnAcceptedAsync(MessageRecord record, int step, PlannedStep planned, SendResult result, DateTimeOffset now, CancellationToken cancellationToken, StoredMessage? known = null)

@@ -74,6 +74,7 @@ public enum SendOutcome
 /// <param name="Error">Provider error code and description on failure; never addresses or message text.</param>
 /// <param name="RetryAfter">From the provider's Retry-After, when it gave one.</param>
 /// <param name="Tries">Every provider call made, in order.</param>
+/// <param name="Refusal">For a permanent failure: what the provider's refusal says about the address, when it says something lasting.</param>
 public sealed record SendResult(
     SendOutcome Outcome,
     string Provider,
@@ -84,4 +85,5 @@ public sealed record SendResult(
     string? Currency,
     string? Error,
     TimeSpan? RetryAfter,
-    IReadOnlyList<Omni.Core.Messages.ProviderTry> Tries);
+    IReadOnlyList<Omni.Core.Messages.ProviderTry> Tries,
+    AddressRefusal? Refusal = null);

@@ -83,6 +83,25 @@ public sealed class ProcessFaultDrillTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Banner_AfterStart_NamesPortsAzuriteAndItsDataTheSandboxModeAndKeys()
+    {
+        var azurite = _server.Storage!;
+
+        var banner = _server.Banner;
+
+        Assert.Matches(@"^\d+\.\d+\.\d+$", azurite.Version);
+        Assert.Equal(
+        [
+            "Omni DevHost",
+            $"  devhost  {_server.BaseAddress} (functions at /api, Service Bus, /_devhost, /_sandbox)",
+            $"  handler  port {_server.Handler.Port} (a free port, new on each restart)",
+            $"  storage  Azurite {azurite.Version} started by the DevHost on port {azurite.TablePort}, tables in {Path.Combine(_root, "azurite")}",
+            "  sandbox  no ACS events: the queues file has no acs-events queue (add it, or pass --acs-events webhook)",
+            "  keys     not enforced: every /api route answers without a function key",
+        ], banner);
+    }
+
+    [Fact]
     public async Task HandlerKilledMidInvocation_DeliveryFails_MessageIsRedeliveredAndCompleted_NeverLost()
     {
         Work.Enqueue(new IncomingMessage { Body = Encoding.UTF8.GetBytes("{}"), MessageId = "m1" });

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Omni.Core.Contacts;
 
 namespace Omni.Functions.Tests;
 
@@ -11,9 +12,11 @@ public sealed class ContactsApiTests : IClassFixture<AzuriteFixture>, IDisposabl
 {
     private readonly FunctionAppFactory _factory;
     private readonly HttpClient _http;
+    private readonly AzuriteFixture _storage;
 
     public ContactsApiTests(AzuriteFixture storage)
     {
+        _storage = storage;
         _factory = new FunctionAppFactory { StorageConnectionString = storage.ConnectionString };
         _http = _factory.CreateClient();
     }
@@ -223,6 +226,32 @@ public sealed class ContactsApiTests : IClassFixture<AzuriteFixture>, IDisposabl
         Assert.Equal($"Ada.Lovelace+{tag}@example.com", body.GetProperty("addresses").GetProperty("email").GetProperty("value").GetString());
         Assert.Equal("Ada Lovelace", body.GetProperty("displayName").GetString());
         Assert.Equal("Europe/London", body.GetProperty("timeZone").GetString());
+    }
+
+    [Fact]
+    public async Task Get_AddressSuppressedByAProvider_ShowsItAndAMergePatchOfSuppressedNullLiftsIt()
+    {
+        var id = NewId();
+        var mobile = NewUkMobile();
+        await _http.PutAsync($"/api/contacts/{id}", Json(Ada(mobile)));
+        var store = new Omni.Storage.Contacts.TableContactStore(_storage.CreateServiceClient(), TimeProvider.System);
+        var at = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+        Assert.True(await store.SetSuppressionAsync(id, Channel.Sms, E164(mobile),
+            AddressSuppression.From(AddressRefusals.ForTwilio(21614)!, at), CancellationToken.None));
+
+        var shown = (await BodyAsync(await _http.GetAsync($"/api/contacts/{id}"))).GetProperty("addresses").GetProperty("sms").GetProperty("suppressed");
+        using var renamed = await _http.PatchAsync($"/api/contacts/{id}", Json("""{"displayName":"Ada"}""", "application/merge-patch+json"));
+        var kept = (await BodyAsync(renamed)).GetProperty("addresses").GetProperty("sms").GetProperty("suppressed");
+        using var lifted = await _http.PatchAsync($"/api/contacts/{id}", Json("""{"addresses":{"sms":{"suppressed":null}}}""", "application/merge-patch+json"));
+
+        Assert.Equal(("not a mobile number", at, "twilio", "21614"),
+            (shown.GetProperty("reason").GetString(), shown.GetProperty("at").GetDateTimeOffset(), shown.GetProperty("provider").GetString(), shown.GetProperty("code").GetString()));
+        Assert.Equal(shown.ToString(), kept.ToString());
+        Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
+        var sms = (await BodyAsync(lifted)).GetProperty("addresses").GetProperty("sms");
+        Assert.Equal(E164(mobile), sms.GetProperty("value").GetString());
+        Assert.True(!sms.TryGetProperty("suppressed", out var none) || none.ValueKind == JsonValueKind.Null);
+        Assert.False((await store.GetAsync(id, CancellationToken.None))!.Contact.Addresses[Channel.Sms].IsSuppressed);
     }
 
     [Fact]

@@ -60,6 +60,9 @@ public sealed class DevHostServer : IAsyncDisposable
 
     public string ServiceBusConnectionString => ServiceBusEmulator.ConnectionString(BaseAddress);
 
+    /// <summary>What the command prints at start: ports, which Azurite and where its data lives, the sandbox mode, keys.</summary>
+    public IReadOnlyList<string> Banner => DevHostBanner.Lines(this);
+
     /// <summary>Completes when the DevHost stops: Ctrl-C, SIGTERM, or a handler that keeps failing.</summary>
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
@@ -67,6 +70,10 @@ public sealed class DevHostServer : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var manifest = FunctionAppManifest.Load(options.AppRoot);
+        if (options.Port != 0)
+        {
+            PortInUseException.ThrowIfInUse(options.Port, "--port");
+        }
         var port = options.Port == 0 ? Azurite.FreeTcpPort() : options.Port;
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
 
@@ -111,6 +118,8 @@ public sealed class DevHostServer : IAsyncDisposable
                 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
                 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
                 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+                // A failed start is rethrown and told in one line; the host's own log of it is a long stack trace.
+                builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
             }
             else
             {
@@ -187,7 +196,15 @@ public sealed class DevHostServer : IAsyncDisposable
                 handler.MarkStopping();
                 server._stopping.Cancel();
             });
-            await app.StartAsync(cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // Taken between the check above and the bind.
+                throw new PortInUseException(port, "--port");
+            }
             try
             {
                 await handler.StartAsync(cancellationToken);

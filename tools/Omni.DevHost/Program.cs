@@ -57,13 +57,14 @@ internal static class DevHostProgram
         try
         {
             await using var server = await DevHostServer.StartAsync(options);
+            Console.WriteLine(string.Join(Environment.NewLine, server.Banner));
             Console.WriteLine($"Omni is running: {server.BaseAddress}api/health · queues at {server.BaseAddress}_devhost/queues · Ctrl-C stops everything.");
             await server.WaitForShutdownAsync();
             return 0;
         }
         catch (Exception e) when (e is Omni.Hosting.FunctionAppManifestException or Omni.DevHost.Storage.AzuriteStartException or InvalidOperationException or IOException)
         {
-            Console.Error.WriteLine($"DevHost could not start: {e.Message}");
+            Console.Error.WriteLine($"omni devhost: {e.Message}");
             return 1;
         }
     }

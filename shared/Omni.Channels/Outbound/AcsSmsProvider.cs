@@ -3,6 +3,7 @@ using Azure.Core;
 using Microsoft.Extensions.Configuration;
 using Omni.Azure.Communication;
 using Omni.Azure.Communication.Sms;
+using Omni.Core.Contacts;
 
 namespace Omni.Channels.Outbound;
 
@@ -130,8 +131,10 @@ public sealed class AcsSmsProvider : ISmsProvider
 
         return status switch
         {
-            // Per-recipient 400 is ACS's answer for the number itself ("Invalid To phone number format.").
-            400 => new SmsProviderResult(ProviderVerdict.RecipientRefused, false, Error: error, StatusCode: status),
+            // Per-recipient 400 is ACS's answer for the number itself ("Invalid To phone number format.", "Sender blocked
+            // for given recipient.", ...).
+            400 => new SmsProviderResult(ProviderVerdict.RecipientRefused, false, Error: error, StatusCode: status,
+                Refusal: AddressRefusals.ForAcsSms(result.ErrorMessage)),
             429 or 502 or 503 => new SmsProviderResult(ProviderVerdict.NotAccepted, true, Error: error, StatusCode: status),
             408 or 409 or >= 500 or 0 => new SmsProviderResult(ProviderVerdict.Ambiguous, true, Error: error, StatusCode: status),
             _ => new SmsProviderResult(ProviderVerdict.NotAccepted, false, Error: error, StatusCode: status),

@@ -1,3 +1,5 @@
+using Omni.Core.Contacts;
+
 namespace Omni.Channels.Outbound;
 
 /// <summary>What one SMS provider call established about the message.</summary>
@@ -21,6 +23,7 @@ public enum ProviderVerdict
 /// <param name="Error">Provider error code and description; never addresses or text.</param>
 /// <param name="StatusCode">The HTTP status (per-recipient for ACS), for logs.</param>
 /// <param name="ErrorCode">The provider's error code, for logs.</param>
+/// <param name="Refusal">For <see cref="ProviderVerdict.RecipientRefused"/>: what the refusal says about the address, when the error is one that does (<see cref="AddressRefusals"/>).</param>
 public sealed record SmsProviderResult(
     ProviderVerdict Verdict,
     bool Transient,
@@ -31,7 +34,8 @@ public sealed record SmsProviderResult(
     string? Error = null,
     TimeSpan? RetryAfter = null,
     int? StatusCode = null,
-    string? ErrorCode = null);
+    string? ErrorCode = null,
+    AddressRefusal? Refusal = null);
 
 /// <summary>One SMS provider (ACS, Twilio); <see cref="SmsSender"/> walks them in the configured priority order.</summary>
 public interface ISmsProvider

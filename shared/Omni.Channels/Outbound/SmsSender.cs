@@ -125,7 +125,7 @@ public sealed class SmsSender : IChannelSender
 
                 case ProviderVerdict.RecipientRefused:
                     return new SendResult(SendOutcome.Permanent, provider.Name, null, AttemptStatus.Failed, segments, null, null,
-                        result.Error, null, tries);
+                        result.Error, null, tries, result.Refusal);
 
                 case ProviderVerdict.Ambiguous:
                     return new SendResult(SendOutcome.Transient, provider.Name, null, AttemptStatus.Pending, segments, null, null,

@@ -1,4 +1,5 @@
 using System.Net;
+using Omni.Core.Contacts;
 using Omni.Channels.Twilio;
 
 namespace Omni.Channels.Outbound;
@@ -106,7 +107,8 @@ public sealed class TwilioSmsProvider : ISmsProvider
         string? errorCode = code?.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (code is { } known && RecipientErrors.ContainsKey(known))
         {
-            return new SmsProviderResult(ProviderVerdict.RecipientRefused, false, Error: error, StatusCode: status, ErrorCode: errorCode);
+            return new SmsProviderResult(ProviderVerdict.RecipientRefused, false, Error: error, StatusCode: status, ErrorCode: errorCode,
+                Refusal: AddressRefusals.ForTwilio(known));
         }
 
         return status switch

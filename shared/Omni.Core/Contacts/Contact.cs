@@ -38,7 +38,23 @@ public sealed record ContactAddress(string Value, AddressSuppression? Suppressio
 }
 
 /// <summary>An address Omni must not use: hard bounce, invalid number, carrier opt-out, ...</summary>
-public sealed record AddressSuppression(string Reason, DateTimeOffset At);
+/// <param name="Provider">The provider whose permanent refusal suppressed it (<see cref="AddressRefusal"/>); null when an app did.</param>
+/// <param name="Code">That provider's error code.</param>
+public sealed record AddressSuppression(string Reason, DateTimeOffset At, string? Provider = null, string? Code = null)
+{
+    /// <summary>The suppression a provider's refusal of the address makes.</summary>
+    public static AddressSuppression From(AddressRefusal refusal, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return new AddressSuppression(refusal.Description, at, refusal.Provider, refusal.Code);
+    }
+
+    /// <summary>
+    /// "provider twilio 21614: not a mobile number" when Omni wrote it from a known provider refusal (fixed text, safe for
+    /// the trace); null otherwise, since an app's reason is free text that may quote the address.
+    /// </summary>
+    public string? KnownProviderReason => AddressRefusals.IsKnown(Provider, Code, Reason) ? $"provider {Provider} {Code}: {Reason}" : null;
+}
 
 /// <summary>Local wall-clock hours during which non-critical messages wait, e.g. 21:00–08:00 (may cross midnight).</summary>
 public sealed record QuietHours(TimeOnly Start, TimeOnly End);

@@ -373,8 +373,11 @@ public static class RoutingPolicy
             var name = channel.Name();
             if (address.Suppression is { } suppression)
             {
-                // The suppression reason is free text that may quote the address: only the date goes to the trace.
-                trace.Add(string.Create(Inv, trace.Scratch, $"{name}: the contact's {name} address is suppressed since {new Stamp(suppression.At)}."));
+                // An app's reason is free text that may quote the address: only the date goes to the trace, and the
+                // provider's code and Omni's fixed description when a provider's refusal suppressed it.
+                trace.Add(suppression.KnownProviderReason is { } why
+                    ? string.Create(Inv, trace.Scratch, $"{name}: the contact's {name} address is suppressed since {new Stamp(suppression.At)} ({why}).")
+                    : string.Create(Inv, trace.Scratch, $"{name}: the contact's {name} address is suppressed since {new Stamp(suppression.At)}."));
                 continue;
             }
             if (isCompliance)

@@ -42,7 +42,7 @@ internal static partial class ContactJson
                 .ToDictionary(a => a.Key.Name(), a => new AddressDocument
                 {
                     Value = a.Value.Value,
-                    Suppression = a.Value.Suppression is { } s ? new SuppressionDocument { Reason = s.Reason, At = s.At } : null,
+                    Suppression = a.Value.Suppression is { } s ? new SuppressionDocument { Reason = s.Reason, At = s.At, Provider = s.Provider, Code = s.Code } : null,
                 }),
             CreatedAt = contact.CreatedAt,
             UpdatedAt = contact.UpdatedAt,
@@ -66,7 +66,7 @@ internal static partial class ContactJson
                 a => ParseChannel(a.Key),
                 a => new ContactAddress(
                     a.Value.Value ?? throw new InvalidDataException($"The stored {a.Key} address has no value."),
-                    a.Value.Suppression is { } s ? new AddressSuppression(s.Reason ?? "", s.At) : null)),
+                    a.Value.Suppression is { } s ? new AddressSuppression(s.Reason ?? "", s.At, s.Provider, s.Code) : null)),
             CreatedAt = d.CreatedAt,
             UpdatedAt = d.UpdatedAt,
         };
@@ -139,6 +139,8 @@ internal static partial class ContactJson
     {
         public string? Reason { get; set; }
         public DateTimeOffset At { get; set; }
+        public string? Provider { get; set; }
+        public string? Code { get; set; }
     }
 
     private sealed class ConsentDocument

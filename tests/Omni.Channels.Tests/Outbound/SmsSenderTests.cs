@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 using Omni.Azure.Communication.Sms;
 using Omni.Channels.Outbound;
 using Omni.Channels.Twilio;
+using Omni.Core.Contacts;
 using Omni.Core.Messages;
 
 namespace Omni.Channels.Tests.Outbound;
@@ -219,6 +220,53 @@ public sealed class SmsSenderTests
         Assert.StartsWith("twilio 21610:", result.Error);
         Assert.Contains("STOP", result.Error);
         Assert.Equal(2, result.Tries.Count);
+    }
+
+    [Theory]
+    [InlineData(21610, "OptedOut", "recipient unsubscribed at the carrier (STOP)")]
+    [InlineData(21614, "Undeliverable", "not a mobile number")]
+    [InlineData(21211, "Undeliverable", "invalid number")]
+    [InlineData(21217, "Undeliverable", "number does not appear to be valid")]
+    public async Task SendAsync_TwilioRefusesTheNumber_ResultSaysWhatItMeansForTheAddress(int code, string kind, string description)
+    {
+        var (sender, _, _) = Create(NotCalled, _ => TwilioError(HttpStatusCode.BadRequest, code, "refused"), "twilio");
+
+        SendResult result = await sender.SendAsync(Requests.Sms(), CancellationToken.None);
+
+        Assert.Equal(SendOutcome.Permanent, result.Outcome);
+        Assert.Equal(new AddressRefusal(Enum.Parse<AddressRefusalKind>(kind), "twilio", code.ToString(), description), result.Refusal);
+    }
+
+    [Theory]
+    [InlineData("Sender blocked for given recipient.", "OptedOut", "recipient blocked the sender (STOP)")]
+    [InlineData("Unreachable destination handset.", "Undeliverable", "unreachable number")]
+    [InlineData("Invalid To phone number format.", "Undeliverable", "invalid number")]
+    [InlineData("Something else.", "Undeliverable", "number refused by the provider")]
+    public async Task SendAsync_AcsRefusesTheNumber_ResultSaysWhatItMeansForTheAddress(string errorMessage, string kind, string description)
+    {
+        var (sender, _, _) = Create(
+            _ => FakeProvider.Json(HttpStatusCode.Accepted,
+                $$"""{"value":[{"to":"{{Requests.Phone}}","httpStatusCode":400,"errorMessage":"{{errorMessage}}","successful":false}]}"""),
+            NotCalled, "acs");
+
+        SendResult result = await sender.SendAsync(Requests.Sms(), CancellationToken.None);
+
+        Assert.Equal(new AddressRefusal(Enum.Parse<AddressRefusalKind>(kind), "acs", "400", description), result.Refusal);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, 20503)]
+    [InlineData(HttpStatusCode.TooManyRequests, 20429)]
+    [InlineData(HttpStatusCode.InternalServerError, 20500)]
+    [InlineData(HttpStatusCode.BadRequest, 21606)]
+    public async Task SendAsync_TwilioTransientAmbiguousOrSenderError_SaysNothingAboutTheAddress(HttpStatusCode status, int code)
+    {
+        var (sender, _, _) = Create(NotCalled, _ => TwilioError(status, code, "no"), "twilio");
+
+        SendResult result = await sender.SendAsync(Requests.Sms(), CancellationToken.None);
+
+        Assert.NotEqual(SendOutcome.Accepted, result.Outcome);
+        Assert.Null(result.Refusal);
     }
 
     [Fact]

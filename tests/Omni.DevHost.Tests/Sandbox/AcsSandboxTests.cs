@@ -160,16 +160,20 @@ public sealed class AcsSandboxTests : IAsyncLifetime
         Assert.All(calls, c => Assert.Equal((503, (int?)0), (c.ResponseStatus, c.Rule)));
     }
 
-    [Fact]
-    public async Task Sms_PermanentRule_IsAPerRecipient400InsideThe202()
+    [Theory]
+    [InlineData(null, "Unreachable destination handset.")]
+    [InlineData(SandboxPermanentReason.Unreachable, "Unreachable destination handset.")]
+    [InlineData(SandboxPermanentReason.Unsubscribed, "Sender blocked for given recipient.")]
+    [InlineData(SandboxPermanentReason.Invalid, "Invalid To phone number format.")]
+    public async Task Sms_PermanentRule_IsAPerRecipient400InsideThe202WithTheReasonsWording(SandboxPermanentReason? reason, string errorMessage)
     {
-        _f.Sandbox.Rules.Replace([new SandboxRule { To = To, Response = SandboxResponse.Permanent }]);
+        _f.Sandbox.Rules.Replace([new SandboxRule { To = To, Response = SandboxResponse.Permanent, Permanent = reason }]);
 
         var results = await Sms().SendAsync(From, new[] { To, "+14255550124" }, "hello");
 
         Assert.Equal(202, results.GetRawResponse().Status);
         Assert.Equal((400, false), (results.Value[0].HttpStatusCode, results.Value[0].Successful));
-        Assert.Equal("Invalid To phone number format.", results.Value[0].ErrorMessage);
+        Assert.Equal(errorMessage, results.Value[0].ErrorMessage);
         Assert.Equal((202, true), (results.Value[1].HttpStatusCode, results.Value[1].Successful));
     }
 

@@ -67,6 +67,47 @@ public sealed class SandboxRulesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Put_UnknownField_Is400NamingItAndTheFields()
+    {
+        using var response = await _f.Http.PutAsync(new Uri(_f.SandboxBase, "_devhost/sandbox/rules"),
+            new StringContent("""[{"to":"+14255550123","response":"ok"},{"to":"+14255550123","respons":"permanent"}]""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var detail = problem.RootElement.GetProperty("detail").GetString();
+        Assert.StartsWith("Rule 1: unknown field 'respons'; the fields are provider, channel, to, response, ", detail);
+        Assert.Empty(_f.Sandbox.Rules.Current);
+    }
+
+    [Fact]
+    public async Task Put_PhoneInNationalFormat_Is400SayingItWouldNeverMatch()
+    {
+        using var response = await _f.Http.PutAsync(new Uri(_f.SandboxBase, "_devhost/sandbox/rules"),
+            new StringContent("""[{"to":"07400 123456","response":"permanent"}]""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("to '07400 123456' is a phone number in national format", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("+1 (425) 555-0123", "acs", "sms", "+14255550123")]
+    [InlineData("0014255550123", "twilio", "sms", "+14255550123")]
+    [InlineData("14255550123", "acs", "sms", "+14255550123")]
+    [InlineData("14255550123", "acs", "whatsapp", "14255550123")]
+    [InlineData("+14255550123", "acs", "whatsapp", "14255550123")]
+    [InlineData("+14255550123", "twilio", "whatsapp", "whatsapp:+14255550123")]
+    [InlineData("Jane@Example.COM", "acs", "email", "Jane@example.com")]
+    public void Replace_RuleAddressInAnotherForm_MatchesTheSendAsOmniWritesIt(string ruleTo, string provider, string channel, string sentTo)
+    {
+        var rules = new SandboxRules();
+        rules.Replace([new SandboxRule { To = ruleTo, Response = SandboxResponse.Permanent }]);
+
+        Assert.Equal(SandboxResponse.Permanent, rules.Evaluate(provider, channel, sentTo).Response);
+        Assert.Equal(SandboxResponse.Ok, rules.Evaluate(provider, channel, "+14255550999").Response);
+    }
+
+    [Fact]
     public async Task PutThenGet_RoundTripsTheRulesInCamelCase()
     {
         var json = """[{"provider":"acs","channel":"sms","to":"+14255550123","response":"transient","failureRate":0.25,"seed":7,"latencyMs":20,"report":"none","reportDelayMs":0}]""";

@@ -116,6 +116,20 @@ public sealed class TwilioSandboxTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.Created), (blocked, other));
     }
 
+    [Theory]
+    [InlineData(null, 21614, "'To' number is not a valid mobile number")]
+    [InlineData(SandboxPermanentReason.Unsubscribed, 21610, "Attempt to send to unsubscribed recipient")]
+    [InlineData(SandboxPermanentReason.Invalid, 21211, "Invalid 'To' Phone Number: " + To)]
+    public async Task Send_PermanentRule_IsTwilios400ForTheReason(SandboxPermanentReason? reason, int code, string message)
+    {
+        _f.Sandbox.Rules.Replace([new SandboxRule { To = To, Response = SandboxResponse.Permanent, Permanent = reason }]);
+
+        var (status, body) = await SendAsync(Form());
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal((code, message), (body.GetProperty("code").GetInt32(), body.GetProperty("message").GetString()));
+    }
+
     [Fact]
     public async Task StatusCallback_IsPostedFormEncodedWithAValidTwilioSignature()
     {

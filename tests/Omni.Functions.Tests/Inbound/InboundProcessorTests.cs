@@ -63,6 +63,23 @@ public sealed class InboundProcessorTests(AzuriteFixture storage) : IClassFixtur
     }
 
     [Fact]
+    public async Task Message_FromASuppressedAddress_LiftsTheSuppression()
+    {
+        var h = new InboundHarness(storage, new() { ["Brand:Name"] = "Acme" });
+        var contact = await h.Pipeline.CreateContactAsync();
+        var phone = contact.Addresses[Channel.Sms].Value;
+        await h.Pipeline.Contacts.SetSuppressionAsync(contact.Id, Channel.Sms, phone,
+            AddressSuppression.From(AddressRefusals.ForTwilio(21614)!, h.Pipeline.Clock.GetUtcNow()), None);
+
+        h.Enqueue(h.Message(phone, "Thanks, got it"));
+        await h.RunQueuesAsync();
+
+        var address = (await h.Pipeline.Contacts.GetAsync(contact.Id, None))!.Contact.Addresses[Channel.Sms];
+        Assert.Equal((phone, false), (address.Value, address.IsSuppressed));
+        Assert.Empty(h.Failures);
+    }
+
+    [Fact]
     public async Task SameEventTwice_OneConsentEvent_OneConfirmation_OneTimelineRow()
     {
         var h = new InboundHarness(storage);

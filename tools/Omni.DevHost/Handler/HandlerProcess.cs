@@ -29,6 +29,7 @@ public sealed class HandlerProcess : IAsyncDisposable
     private Process? _process;
     private bool _stopping;
     private int _restarts;
+    private int _port;
     private int _inFlight;
 
     public HandlerProcess(FunctionAppManifest manifest, IReadOnlyDictionary<string, string> environment, ILoggerFactory loggers, Action<string> onFatal)
@@ -45,6 +46,9 @@ public sealed class HandlerProcess : IAsyncDisposable
 
     /// <summary>How many times the handler was restarted after it exited (crashed, killed, or failed to start).</summary>
     public int Restarts => Volatile.Read(ref _restarts);
+
+    /// <summary>The port the current handler process was given (a new free one on each start); null before the first.</summary>
+    public int? Port { get { var port = Volatile.Read(ref _port); return port == 0 ? null : port; } }
 
     /// <summary>Trigger invocations posted to the handler and not answered yet.</summary>
     public int InvocationsInFlight => Volatile.Read(ref _inFlight);
@@ -164,6 +168,7 @@ public sealed class HandlerProcess : IAsyncDisposable
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
         var port = Azurite.FreeTcpPort();
+        Volatile.Write(ref _port, port);
         var workerId = Guid.NewGuid().ToString();
         var injected = new Dictionary<string, string>
         {

@@ -186,7 +186,7 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
             var messageId = accepted ? AcsEvents.SmsMessageId("Outgoing", now) : null;
             items[i] = accepted
                 ? SmsItem(to, messageId, 202, successful: true, requestId is null ? null : "accepted", null)
-                : SmsItem(to, null, 400, successful: false, requestId is null ? null : "accepted", InvalidNumber);
+                : SmsItem(to, null, 400, successful: false, requestId is null ? null : "accepted", SmsRefusal(decision.Permanent));
             var report = accepted && enableReport && decision.Report != SandboxReport.None ? decision.Report : (SandboxReport?)null;
             var call = calls.Add(new SandboxCall
             {
@@ -242,6 +242,14 @@ internal sealed partial class AcsSandbox(ProviderSandboxOptions options, Sandbox
             _smsRepeats.TryAdd(requestId, ((JsonObject)item.DeepClone(), callId));
         }
     }
+
+    /// <summary>ACS SMS's per-recipient error message for a number refused for <paramref name="reason"/>.</summary>
+    private static string SmsRefusal(SandboxPermanentReason reason) => reason switch
+    {
+        SandboxPermanentReason.Unsubscribed => "Sender blocked for given recipient.",
+        SandboxPermanentReason.Invalid => InvalidNumber,
+        _ => "Unreachable destination handset.",
+    };
 
     private static JsonObject SmsItem(string to, string? messageId, int status, bool successful, string? repeatability, string? error)
     {

@@ -133,7 +133,12 @@ public sealed class ProviderSandbox : IAsyncDisposable
         List<SandboxRule>? rules;
         try
         {
-            rules = await JsonSerializer.DeserializeAsync<List<SandboxRule>>(request.Body, SandboxRules.Json, cancellationToken);
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            if (SandboxRules.UnknownField(document.RootElement) is { } unknown)
+            {
+                return TypedResults.Problem(statusCode: 400, title: "Invalid rules", detail: unknown);
+            }
+            rules = document.RootElement.Deserialize<List<SandboxRule>>(SandboxRules.Json);
         }
         catch (JsonException e)
         {

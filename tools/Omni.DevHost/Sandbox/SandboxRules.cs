@@ -13,7 +13,10 @@ public enum SandboxResponse
     /// <summary>Whole request 503, as when the provider is unavailable: clients retry.</summary>
     Transient,
 
-    /// <summary>Invalid recipient: ACS SMS a per-recipient 400 inside the 202, ACS Email/Messages 400, Twilio 400 code 21211.</summary>
+    /// <summary>
+    /// The recipient refused for good, for the reason in <see cref="SandboxRule.Permanent"/>: ACS SMS a per-recipient 400
+    /// inside the 202, ACS Email/Messages 400 <c>InvalidRecipient</c>, Twilio a 400 with the reason's error code.
+    /// </summary>
     Permanent,
 
     /// <summary>Whole request 429 with <c>Retry-After</c> (<see cref="SandboxRule.RetryAfterSeconds"/>): ACS <c>TooManyRequests</c>, Twilio 20429. Not accepted.</summary>
@@ -33,6 +36,20 @@ public enum SandboxResponse
 
     /// <summary>The success status with a malformed body (the success JSON cut in half). Always accepted.</summary>
     Malformed,
+}
+
+/// <summary>Why a <see cref="SandboxResponse.Permanent"/> refusal refuses a (well-formed) number, worded as each provider does.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SandboxPermanentReason>))]
+public enum SandboxPermanentReason
+{
+    /// <summary>The default. ACS SMS: "Unreachable destination handset."; Twilio 21614 (not a mobile number).</summary>
+    Unreachable,
+
+    /// <summary>The recipient opted out at the carrier. ACS SMS: "Sender blocked for given recipient."; Twilio 21610.</summary>
+    Unsubscribed,
+
+    /// <summary>The number is not one. ACS SMS: "Invalid To phone number format."; Twilio 21211.</summary>
+    Invalid,
 }
 
 /// <summary>Which delivery reports an accepted send gets, and in what order (see <see cref="SandboxRule.ReportOrder"/>).</summary>
@@ -73,10 +90,17 @@ public sealed record SandboxRule
     /// <summary><c>sms</c>, <c>email</c> or <c>whatsapp</c>; null matches all.</summary>
     public string? Channel { get; init; }
 
-    /// <summary>The exact recipient (<c>+14255550123</c>, <c>jane@example.com</c>, a WhatsApp id); null matches all.</summary>
+    /// <summary>
+    /// The recipient (<c>+14255550123</c>, <c>jane@example.com</c>, a WhatsApp id); null matches all. Phone numbers
+    /// match in E.164 whatever their formatting (digits without '+' are the international number, as ACS WhatsApp
+    /// writes it); one in national format (a leading 0) is refused.
+    /// </summary>
     public string? To { get; init; }
 
     public SandboxResponse? Response { get; init; }
+
+    /// <summary>Why a <see cref="SandboxResponse.Permanent"/> response refuses the number (default <see cref="SandboxPermanentReason.Unreachable"/>).</summary>
+    public SandboxPermanentReason? Permanent { get; init; }
 
     /// <summary>
     /// 0..1: the probability that a matching send fails, drawn from a random generator seeded with <see cref="Seed"/>
@@ -120,7 +144,7 @@ public sealed record SandboxRule
 /// <param name="Accepted">Whether the provider takes the send for delivery (<see cref="SandboxResponse.Ok"/>, or a fault after accepting).</param>
 public sealed record SandboxDecision(SandboxResponse Response, TimeSpan Latency, SandboxReport Report, TimeSpan ReportDelay, int? Rule,
     bool Accepted = true, TimeSpan RetryAfter = default, TimeSpan Hold = default, bool DuplicateReports = false,
-    SandboxReportOrder ReportOrder = SandboxReportOrder.Final)
+    SandboxReportOrder ReportOrder = SandboxReportOrder.Final, SandboxPermanentReason Permanent = SandboxPermanentReason.Unreachable)
 {
     /// <summary>The fault's wire name (<c>throttled</c>, <c>timeout</c>, …), null for <c>ok</c> and <c>permanent</c>.</summary>
     public string? Fault => Response is SandboxResponse.Ok or SandboxResponse.Permanent ? null : Response.ToString().ToLowerInvariant();
@@ -138,6 +162,7 @@ public sealed class SandboxRules
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
     private readonly Lock _lock = new();
@@ -154,33 +179,107 @@ public sealed class SandboxRules
         }
     }
 
-    /// <summary>Replaces the rules after checking them.</summary>
+    /// <summary>The rule fields as written in JSON, for the error that names an unknown one.</summary>
+    public static IReadOnlyList<string> FieldNames { get; } = Json.GetTypeInfo(typeof(SandboxRule)).Properties.Select(p => p.Name).ToArray();
+
+    /// <summary>
+    /// Null when every object in the <paramref name="rules"/> array has only rule fields; otherwise the error naming the
+    /// first unknown one and the allowed ones. A typo such as <c>respons</c> would otherwise be dropped and the rule match
+    /// every send with the defaults.
+    /// </summary>
+    public static string? UnknownField(JsonElement rules)
+    {
+        if (rules.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+        var index = 0;
+        foreach (var rule in rules.EnumerateArray())
+        {
+            if (rule.ValueKind == JsonValueKind.Object &&
+                rule.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => !FieldNames.Contains(name, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+            {
+                return $"Rule {index}: unknown field '{unknown}'; the fields are {string.Join(", ", FieldNames)}.";
+            }
+            index++;
+        }
+        return null;
+    }
+
+    /// <summary>Replaces the rules after checking them; a rule's <c>to</c> is kept in the form sends are matched in.</summary>
     /// <exception cref="ArgumentException">A rule is invalid; the message says which and why.</exception>
     public void Replace(IReadOnlyList<SandboxRule> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
+        var normalized = new SandboxRule[rules.Count];
         for (var i = 0; i < rules.Count; i++)
         {
-            if (Validate(rules[i]) is { } problem)
+            var toProblem = NormalizeRuleTo(rules[i].To, out var to);
+            if ((Validate(rules[i]) ?? toProblem) is { } problem)
             {
                 throw new ArgumentException($"Rule {i}: {problem}");
             }
+            normalized[i] = rules[i] with { To = to };
         }
         lock (_lock)
         {
-            _rules = rules.Select(r => (r, new Random(r.Seed ?? 0))).ToArray();
+            _rules = normalized.Select(r => (r, new Random(r.Seed ?? 0))).ToArray();
         }
+    }
+
+    /// <summary>
+    /// A rule's <c>to</c> in the form sends are matched in (<see cref="MatchKey"/>), or why it could never match: a phone
+    /// number in national format (a leading 0), which Omni never sends. Digits without '+' are taken as the international
+    /// number, as ACS WhatsApp writes it.
+    /// </summary>
+    internal static string? NormalizeRuleTo(string? to, out string? key)
+    {
+        key = to is null ? null : MatchKey(to);
+        if (to is not null && PhoneDigits(to, out var international) is { } digits && !international && digits.StartsWith('0'))
+        {
+            return $"to '{to}' is a phone number in national format: Omni sends E.164 ('+', country code, number, e.g. " +
+                "'+447400123456'), so this rule would never match.";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A recipient as Omni writes addresses: a phone number in E.164 (formatting and a <c>whatsapp:</c> prefix dropped,
+    /// the <c>+</c> that ACS WhatsApp sends without put back), an email with its domain lower-cased; anything else as is.
+    /// </summary>
+    internal static string MatchKey(string address)
+    {
+        var trimmed = address.Trim();
+        if (trimmed.IndexOf('@') is var at and > 0)
+        {
+            return trimmed[..at] + trimmed[at..].ToLowerInvariant();
+        }
+        return PhoneDigits(trimmed, out _) is { } digits ? "+" + digits : trimmed;
+    }
+
+    /// <summary>The digits of a phone number (7 to 15, after '+' or '00' when <paramref name="international"/>), or null when it is not one.</summary>
+    private static string? PhoneDigits(string text, out bool international)
+    {
+        var compact = new string(text.Trim().Where(c => c is not (' ' or '-' or '.' or '(' or ')')).ToArray());
+        if (compact.StartsWith("whatsapp:", StringComparison.OrdinalIgnoreCase))
+        {
+            compact = compact["whatsapp:".Length..];
+        }
+        international = compact.StartsWith('+') || compact.StartsWith("00", StringComparison.Ordinal);
+        var digits = compact.StartsWith('+') ? compact[1..] : compact.StartsWith("00", StringComparison.Ordinal) ? compact[2..] : compact;
+        return digits.Length is >= 7 and <= 15 && digits.All(char.IsAsciiDigit) ? digits : null;
     }
 
     /// <summary>Decides one recipient's outcome; a draw is consumed only from the deciding rule's generator.</summary>
     public SandboxDecision Evaluate(string provider, string channel, string to)
     {
+        var key = MatchKey(to);
         lock (_lock)
         {
             for (var i = 0; i < _rules.Length; i++)
             {
                 var (rule, random) = _rules[i];
-                if (!Matches(rule.Provider, provider) || !Matches(rule.Channel, channel) || (rule.To is not null && rule.To != to))
+                if (!Matches(rule.Provider, provider) || !Matches(rule.Channel, channel) || (rule.To is not null && rule.To != key))
                 {
                     continue;
                 }
@@ -207,7 +306,8 @@ public sealed class SandboxRules
                     TimeSpan.FromSeconds(rule.RetryAfterSeconds ?? 1),
                     TimeSpan.FromMilliseconds(rule.HoldMs ?? 35_000),
                     rule.DuplicateReports ?? false,
-                    rule.ReportOrder ?? SandboxReportOrder.Final);
+                    rule.ReportOrder ?? SandboxReportOrder.Final,
+                    rule.Permanent ?? SandboxPermanentReason.Unreachable);
             }
         }
         return new SandboxDecision(SandboxResponse.Ok, TimeSpan.Zero, SandboxReport.Delivered, DefaultReportDelay, null);
@@ -225,6 +325,7 @@ public sealed class SandboxRules
         { ReportDelayMs: < 0 or > 3_600_000 } => "reportDelayMs must be between 0 and 3600000.",
         { RetryAfterSeconds: < 0 or > 3600 } => "retryAfterSeconds must be between 0 and 3600.",
         { HoldMs: < 0 or > 120_000 } => "holdMs must be between 0 and 120000.",
+        { Permanent: not null, Response: not SandboxResponse.Permanent } => "permanent (the reason) applies only to response 'permanent'.",
         { Accept: false, Response: SandboxResponse.Malformed } => "accept cannot be false for response 'malformed': a 2xx means accepted.",
         { Accept: true, Response: null or SandboxResponse.Ok or SandboxResponse.Transient or SandboxResponse.Permanent or SandboxResponse.Throttled } =>
             "accept applies only to responses 'timeout', 'drop' and 'error'.",

@@ -95,7 +95,13 @@ internal sealed partial class TwilioSandbox(ProviderSandboxOptions options, Sand
         if (decision.Response == SandboxResponse.Permanent)
         {
             calls.Add(Call(400) with { Rule = decision.Rule });
-            await ErrorAsync(context, 400, 21211, $"Invalid 'To' Phone Number: {to}");
+            var (code, message) = decision.Permanent switch
+            {
+                SandboxPermanentReason.Unsubscribed => (21610, "Attempt to send to unsubscribed recipient"),
+                SandboxPermanentReason.Invalid => (21211, $"Invalid 'To' Phone Number: {to}"),
+                _ => (21614, "'To' number is not a valid mobile number"),
+            };
+            await ErrorAsync(context, 400, code, message);
             return;
         }
 

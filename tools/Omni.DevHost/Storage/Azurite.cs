@@ -42,6 +42,9 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>Where the data is kept; null for an in-memory (or adopted) Azurite.</summary>
     public string? Location => _location;
 
+    /// <summary>Azurite's version from its <c>Server</c> header (<c>Azurite-Table/3.37.0</c>), when it said.</summary>
+    public string? Version { get; private set; }
+
     /// <summary>True while an Azurite this object started is running (always true for an adopted one).</summary>
     public bool IsRunning => !Owned || _process is { HasExited: false };
 
@@ -51,14 +54,31 @@ public sealed class Azurite : IAsyncDisposable
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};TableEndpoint={TableEndpoint};";
 
-    /// <summary>Uses an Azurite already listening on <paramref name="port"/>, or starts one there.</summary>
+    /// <summary>
+    /// Uses an Azurite already listening on <paramref name="port"/>, or starts one there. Anything else listening there
+    /// is refused at once: adopting it would only surface later as storage errors carrying its HTML.
+    /// </summary>
+    /// <exception cref="AzuriteStartException">Something that is not Azurite's Table service holds the port, or Azurite did not start.</exception>
     public static async Task<Azurite> EnsureRunningAsync(int port, string? location, CancellationToken cancellationToken = default)
     {
         if (await IsListeningAsync(port, cancellationToken))
         {
-            return new Azurite(port, process: null, location: null);
+            var answer = await AzuriteProbe.IdentifyAsync(port, cancellationToken);
+            if (!answer.IsAzuriteTable)
+            {
+                throw new AzuriteStartException(
+                    $"port {port} (--azurite-port) is taken by something that is not Azurite's Table service ({answer.Description}); " +
+                    "stop it, or pass --azurite-port <free port> (0: a private in-memory Azurite).");
+            }
+            return new Azurite(port, process: null, location: null) { Version = answer.Version };
         }
+        return await LaunchedAsync(port, location, cancellationToken);
+    }
+
+    private static async Task<Azurite> LaunchedAsync(int port, string? location, CancellationToken cancellationToken)
+    {
         var azurite = new Azurite(port, await LaunchAsync(port, location, cancellationToken), location);
+        azurite.Version = (await AzuriteProbe.IdentifyAsync(port, cancellationToken)).Version;
         return azurite;
     }
 
@@ -77,8 +97,7 @@ public sealed class Azurite : IAsyncDisposable
         {
             try
             {
-                var port = FreeTcpPort();
-                return new Azurite(port, await LaunchAsync(port, location, cancellationToken), location);
+                return await LaunchedAsync(FreeTcpPort(), location, cancellationToken);
             }
             catch (AzuriteStartException) when (attempt < 3)
             {
