@@ -157,6 +157,23 @@ internal static partial class DocsCheck
     /// <summary>Inline and reference-style link targets outside code, with their 1-based line numbers.</summary>
     public static IEnumerable<(int Line, string Target)> Links(string markdown)
     {
+        foreach (var (number, line) in LinesOutsideCode(markdown))
+        {
+            var prose = CodeSpan().Replace(line, m => new string(' ', m.Length));
+            foreach (Match match in InlineLink().Matches(prose))
+            {
+                yield return (number, Target(match.Groups["target"].Value));
+            }
+            if (ReferenceDefinition().Match(prose) is { Success: true } definition)
+            {
+                yield return (number, Target(definition.Groups["target"].Value));
+            }
+        }
+    }
+
+    /// <summary>The lines of a Markdown text outside fenced code blocks, with their 1-based numbers.</summary>
+    private static IEnumerable<(int Number, string Line)> LinesOutsideCode(string markdown)
+    {
         var lines = markdown.Split('\n');
         var fence = (string?)null;
         for (var i = 0; i < lines.Length; i++)
@@ -176,15 +193,7 @@ internal static partial class DocsCheck
                 fence = trimmed[..3];
                 continue;
             }
-            var prose = CodeSpan().Replace(line, m => new string(' ', m.Length));
-            foreach (Match match in InlineLink().Matches(prose))
-            {
-                yield return (i + 1, Target(match.Groups["target"].Value));
-            }
-            if (ReferenceDefinition().Match(prose) is { Success: true } definition)
-            {
-                yield return (i + 1, Target(definition.Groups["target"].Value));
-            }
+            yield return (i + 1, line);
         }
     }
 
@@ -204,24 +213,8 @@ internal static partial class DocsCheck
     {
         var result = new HashSet<string>(StringComparer.Ordinal);
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var fence = (string?)null;
-        foreach (var raw in markdown.Split('\n'))
+        foreach (var (_, line) in LinesOutsideCode(markdown))
         {
-            var line = raw.TrimEnd('\r');
-            var trimmed = line.TrimStart();
-            if (fence is not null)
-            {
-                if (trimmed.StartsWith(fence, StringComparison.Ordinal))
-                {
-                    fence = null;
-                }
-                continue;
-            }
-            if (trimmed.StartsWith("```", StringComparison.Ordinal) || trimmed.StartsWith("~~~", StringComparison.Ordinal))
-            {
-                fence = trimmed[..3];
-                continue;
-            }
             foreach (Match explicitAnchor in HtmlAnchor().Matches(line))
             {
                 result.Add(explicitAnchor.Groups["id"].Value.ToLowerInvariant());

@@ -20,7 +20,8 @@ public sealed class EventGridQueueDeliveryTests : IAsyncLifetime
         {
             AcsEventsQueue = _queue,
             AcsEventsUrl = new Uri("http://127.0.0.1:9/api/webhooks/acs?secret=unused"),
-            ReportRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100)],
+            // Short first, then long: a busy machine cannot run every attempt before the test reopens the queue.
+            ReportRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)],
         }, NullLoggerFactory.Instance);
         return Task.CompletedTask;
     }
@@ -63,7 +64,12 @@ public sealed class EventGridQueueDeliveryTests : IAsyncLifetime
         _queue.Status = EntityStatus.SendDisabled;
 
         var delivery = _sandbox.Reporter.ScheduleEventGrid(call.Id, "Outgoing_1", TimeSpan.Zero, Event);
-        await Task.Delay(150); // the first attempt (and perhaps the second) find the queue refusing
+        // Reopen the queue once the first attempt has found it refusing (not after a fixed wait).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (_sandbox.Calls.List().Single().ReportAttempts < 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
         _queue.Status = EntityStatus.Active;
         await delivery;
 
