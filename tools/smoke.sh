@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Post-deploy smoke test of a running Omni (docs/deploy.md): ./omni smoke https://<app>.azurewebsites.net [options]
 #   --key KEY         function key for key-protected routes (default: $OMNI_FUNCTION_KEY)
-#   --no-key-check    skip "a key-protected route refuses without a key" (the DevHost, like func start, checks no keys)
+#   --no-key-check    skip "a key-protected route refuses without a key" (for a host that checks none, e.g. ./omni run -- --no-keys)
 #   --send-to TO      also send one message end to end: a contact id, or an e-mail address (sent inline, no contact needed)
 #   --timeout SECONDS how long to wait for the message to be sent (default 60)
 # Needs curl and standard shell tools only. Prints one line per check; on the first failure, one line starting with

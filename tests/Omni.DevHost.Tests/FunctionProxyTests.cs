@@ -8,48 +8,26 @@ namespace Omni.DevHost.Tests;
 
 /// <summary>
 /// The DevHost's HTTP side against a stand-in handler (a few lines of Node that report what they received), so the
-/// proxy is checked on its own: byte-exact bodies, verbatim query strings, Host rewritten, X-Forwarded-* added, and the
+/// proxy is checked on its own (keys: <see cref="FunctionKeysTests"/>): byte-exact bodies, verbatim query strings, Host rewritten, X-Forwarded-* added, and the
 /// handler's response passed back untouched — what webhook signature checks depend on.
 /// </summary>
 public sealed class FunctionProxyTests : IAsyncLifetime
 {
-    private const string Handler = """
-        const http = require('http');
-        http.createServer((req, res) => {
-          const chunks = [];
-          req.on('data', c => chunks.push(c));
-          req.on('end', () => {
-            if (req.url === '/') { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); return; }
-            res.writeHead(207, { 'content-type': 'application/json', 'x-handler': 'stand-in' });
-            res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('base64') }));
-          });
-        }).listen(Number(process.argv[2]), '127.0.0.1');
-        """;
-
     private readonly string _root = Directory.CreateTempSubdirectory("omni-proxy-").FullName;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private DevHostServer? _server;
 
     public async Task InitializeAsync()
     {
-        File.WriteAllText(Path.Combine(_root, "handler.js"), Handler);
-        File.WriteAllText(Path.Combine(_root, "host.json"), """
-            { "version": "2.0",
-              "customHandler": { "description": { "defaultExecutablePath": "node", "arguments": ["handler.js", "%FUNCTIONS_CUSTOMHANDLER_PORT%"] },
-                                 "enableProxyingHttpRequest": true } }
-            """);
-        Directory.CreateDirectory(Path.Combine(_root, "Webhook"));
-        File.WriteAllText(Path.Combine(_root, "Webhook", "function.json"), """
-            { "bindings": [
-                { "type": "httpTrigger", "direction": "in", "name": "req", "authLevel": "function", "methods": ["get", "post"], "route": "hooks/{provider}" },
-                { "type": "http", "direction": "out", "name": "res" } ] }
-            """);
+        EchoHandlerApp.Write(_root, ("Webhook", "function", "\"get\", \"post\"", "hooks/{provider}"));
         _server = await DevHostServer.StartAsync(new DevHostOptions
         {
             AppRoot = _root,
             Port = 0,
             StorageConnectionString = "UseDevelopmentStorage=true",
         }, logging => logging.AddFilter(level => level >= LogLevel.Warning));
+        // The function is authLevel function: the caller sends the key, as in Azure.
+        _server.Keys.AddTo(_http);
     }
 
     public async Task DisposeAsync()

@@ -132,7 +132,11 @@ public sealed class TriggerLockAndTimeoutTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         Enqueue(Work, "sibling-1");
         Enqueue(Work, "sibling-2");
-        var http = _http.GetAsync(new Uri(server.BaseAddress, "api/slow"));
+        // Slow has no authLevel, so the host's default, function: the call carries the function key.
+        var http = _http.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(server.BaseAddress, "api/slow"))
+        {
+            Headers = { { Http.FunctionKeys.HeaderName, server.Keys.FunctionKey } },
+        });
         await EventuallyAsync(() => server.Handler.InvocationsInFlight, n => n == 3, "the siblings to be in flight");
         var handler = await server.Handler.WaitUntilReadyAsync(CancellationToken.None);
         async Task HttpCallInFlightAsync()

@@ -21,7 +21,7 @@ public sealed class ContractViolationEndToEndTests(DevHostFixture fixture)
 
     private async Task<JsonNode> GetJsonAsync(string path)
     {
-        using var response = await fixture.Http.GetAsync(Api(path));
+        using var response = await fixture.AdminHttp.GetAsync(Api(path));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     }
@@ -50,7 +50,7 @@ public sealed class ContractViolationEndToEndTests(DevHostFixture fixture)
         // The operations API shows both on the violations queue, with reason, description and original queue, masked.
         var counts = (await GetJsonAsync("ops/deadletters"))["queues"]!.AsArray();
         Assert.True(counts.Single(q => q!["queue"]!.GetValue<string>() == Violations)!["deadLetters"]!.GetValue<int>() >= 2);
-        using var listResponse = await fixture.Http.GetAsync(Api($"ops/deadletters/{Violations}?max=100"));
+        using var listResponse = await fixture.AdminHttp.GetAsync(Api($"ops/deadletters/{Violations}?max=100"));
         var raw = await listResponse.Content.ReadAsStringAsync();
         Assert.DoesNotContain("4255550123", raw);
         var listed = JsonNode.Parse(raw)!["messages"]!.AsArray().Select(m => m!).ToDictionary(m => m["messageId"]!.GetValue<string>());
@@ -70,7 +70,7 @@ public sealed class ContractViolationEndToEndTests(DevHostFixture fixture)
         Assert.Equal("rejected", message["status"]!.GetValue<string>());
 
         // Replay: back to outbound under a new MessageId, routed (ReplayOf) as the same message; still invalid, so it is copied again.
-        using var replayed = await fixture.Http.PostAsync(Api($"ops/deadletters/{Violations}/{outboundId}/replay"), null);
+        using var replayed = await fixture.AdminHttp.PostAsync(Api($"ops/deadletters/{Violations}/{outboundId}/replay"), null);
         Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
         var result = JsonNode.Parse(await replayed.Content.ReadAsStringAsync())!;
         Assert.Equal("outbound", result["replayQueue"]!.GetValue<string>());
@@ -82,12 +82,12 @@ public sealed class ContractViolationEndToEndTests(DevHostFixture fixture)
             ids => ids.Contains(replayId) && !ids.Contains(outboundId), "the replayed copy to be copied again, the first one gone");
 
         // Discard: gone, nothing sent anywhere.
-        using var discarded = await fixture.Http.PostAsync(Api($"ops/deadletters/{Violations}/{stepId}/discard"), null);
+        using var discarded = await fixture.AdminHttp.PostAsync(Api($"ops/deadletters/{Violations}/{stepId}/discard"), null);
         Assert.Equal(HttpStatusCode.OK, discarded.StatusCode);
         Assert.DoesNotContain(fixture.Queue(Violations).Snapshot(false).Messages, m => m.MessageId == stepId);
         Assert.DoesNotContain(fixture.Queue("send-sms").Snapshot(false).Messages, m => m.MessageId.StartsWith(stepId, StringComparison.Ordinal));
 
-        using var cleanup = await fixture.Http.PostAsync(Api($"ops/deadletters/{Violations}/{Uri.EscapeDataString(replayId)}/discard"), null);
+        using var cleanup = await fixture.AdminHttp.PostAsync(Api($"ops/deadletters/{Violations}/{Uri.EscapeDataString(replayId)}/discard"), null);
         Assert.Equal(HttpStatusCode.OK, cleanup.StatusCode);
     }
 }

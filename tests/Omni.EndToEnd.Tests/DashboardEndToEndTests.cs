@@ -136,7 +136,9 @@ public sealed class DashboardEndToEndTests(DevHostFixture fixture, ITestOutputHe
         Assert.Equal(0, stats.GetProperty("routing").GetProperty("capped").GetInt32());
 
         // The dashboard in a real browser: the DOM holds the same numbers.
-        var dashboard = new Uri(fixture.Server.BaseAddress, $"api/dashboard?from={Uri.EscapeDataString(Iso(from))}&to={Uri.EscapeDataString(Iso(to))}");
+        // A browser cannot send x-functions-key: the key goes in ?code=, as in Azure.
+        var dashboard = new Uri(fixture.Server.BaseAddress,
+            $"api/dashboard?from={Uri.EscapeDataString(Iso(from))}&to={Uri.EscapeDataString(Iso(to))}&code={Uri.EscapeDataString(fixture.Server.Keys.FunctionKey)}");
         var dom = await RunChromiumAsync(chromium, "--dump-dom", dashboard.ToString());
         string Cell(string channel, string metric) =>
             Regex.Match(dom, $"<td data-channel=\"{channel}\" data-metric=\"{metric}\" data-value=\"([^\"]*)\">").Groups[1].Value;

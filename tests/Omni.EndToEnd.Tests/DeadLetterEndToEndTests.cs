@@ -19,13 +19,13 @@ public sealed class DeadLetterEndToEndTests(DevHostFixture fixture)
 
     private async Task<JsonNode> GetJsonAsync(string path)
     {
-        using var response = await fixture.Http.GetAsync(Api(path));
+        using var response = await fixture.AdminHttp.GetAsync(Api(path));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     }
 
     private async Task<HttpResponseMessage> SetStatusAsync(string queue, string status) =>
-        await fixture.Http.PutAsJsonAsync(new Uri(fixture.Server.BaseAddress, $"_devhost/queues/{queue}/status"), new { status });
+        await fixture.AdminHttp.PutAsJsonAsync(new Uri(fixture.Server.BaseAddress, $"_devhost/queues/{queue}/status"), new { status });
 
     private async Task<int> EchoDeadLetterCountAsync() =>
         (await GetJsonAsync("")).AsObject()["queues"]!.AsArray().Single(q => q!["queue"]!.GetValue<string>() == "echo")!["deadLetters"]!.GetValue<int>();
@@ -36,7 +36,7 @@ public sealed class DeadLetterEndToEndTests(DevHostFixture fixture)
         // Dead letters other tests of the collection left behind (e.g. the poison-message test) go first.
         foreach (var leftover in (await GetJsonAsync("/echo?max=100"))["messages"]!.AsArray())
         {
-            using var discarded = await fixture.Http.PostAsync(Api($"/echo/{Uri.EscapeDataString(leftover!["messageId"]!.GetValue<string>())}/discard"), null);
+            using var discarded = await fixture.AdminHttp.PostAsync(Api($"/echo/{Uri.EscapeDataString(leftover!["messageId"]!.GetValue<string>())}/discard"), null);
             Assert.Equal(HttpStatusCode.OK, discarded.StatusCode);
         }
         Assert.Equal(0, await EchoDeadLetterCountAsync());
@@ -82,7 +82,7 @@ public sealed class DeadLetterEndToEndTests(DevHostFixture fixture)
         Assert.DoesNotContain(fixture.Queue("echo-replies").Snapshot(false).Messages, m => m.MessageId.StartsWith(replayMe, StringComparison.Ordinal));
 
         // Replayed: the copy runs through Echo and replies.
-        using var replayed = await fixture.Http.PostAsync(Api($"/echo/{replayMe}/replay"), null);
+        using var replayed = await fixture.AdminHttp.PostAsync(Api($"/echo/{replayMe}/replay"), null);
         Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
         var replayId = JsonNode.Parse(await replayed.Content.ReadAsStringAsync())!["replayMessageId"]!.GetValue<string>();
         Assert.StartsWith($"{replayMe}:replay:", replayId);
@@ -95,14 +95,28 @@ public sealed class DeadLetterEndToEndTests(DevHostFixture fixture)
         Assert.Equal(replayMe, completed.ApplicationProperties["ReplayOf"]);
 
         // Discarded: gone without a trace on the queue.
-        using var discarded2 = await fixture.Http.PostAsync(Api($"/echo/{discardMe}/discard"), null);
+        using var discarded2 = await fixture.AdminHttp.PostAsync(Api($"/echo/{discardMe}/discard"), null);
         Assert.Equal(HttpStatusCode.OK, discarded2.StatusCode);
-        using var again = await fixture.Http.PostAsync(Api($"/echo/{discardMe}/discard"), null);
+        using var again = await fixture.AdminHttp.PostAsync(Api($"/echo/{discardMe}/discard"), null);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
 
         Assert.Equal(0, await EchoDeadLetterCountAsync());
         Assert.Empty((await GetJsonAsync("/echo"))["messages"]!.AsArray());
         Assert.Equal(0, fixture.Queue("echo").Snapshot(false).DeadLettered);
         Assert.DoesNotContain(fixture.Queue("echo").Snapshot(false).RecentlyCompleted, m => m.MessageId.StartsWith(discardMe, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DeadLetters_FunctionKeyOrNoKey_Returns401BecauseTheyAreAdminOnly()
+    {
+        using var withFunctionKey = await fixture.Http.GetAsync(Api(""));
+        using var withoutKey = await fixture.Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Api("/echo/any/discard"))
+        {
+            Headers = { { Omni.DevHost.Http.FunctionKeys.HeaderName, "" } },
+        });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, withFunctionKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
+        Assert.Equal("", await withFunctionKey.Content.ReadAsStringAsync());
     }
 }

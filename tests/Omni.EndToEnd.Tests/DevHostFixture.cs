@@ -20,8 +20,11 @@ public class DevHostFixture : IAsyncLifetime
 
     public DevHostServer Server { get; private set; } = null!;
 
-
+    /// <summary>Sends the function key, as an app calling Omni does; anonymous routes (webhooks) ignore it.</summary>
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Sends the master key, as an operator does: for the admin functions (<c>/api/ops/*</c>).</summary>
+    public HttpClient AdminHttp { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public static readonly TimeSpan EscalateAfterCritical = TimeSpan.FromSeconds(4);
 
@@ -38,11 +41,14 @@ public class DevHostFixture : IAsyncLifetime
             // Short escalation deadlines so the escalation scenario runs in seconds.
             HandlerEnvironment = new Dictionary<string, string> { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
         }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+        Server.Keys.AddTo(Http);
+        Server.Keys.AddTo(AdminHttp, admin: true);
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        AdminHttp.Dispose();
         if (Server is not null)
         {
             await Server.DisposeAsync();

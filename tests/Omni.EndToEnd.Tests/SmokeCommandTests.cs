@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace Omni.EndToEnd.Tests;
 
 /// <summary>
-/// `./omni smoke` (tools/smoke.sh), the post-deploy check, against the local DevHost. The DevHost, like func start,
-/// checks no function keys, so these runs pass --no-key-check: the "401 without a key" step is only exercised against
-/// a real deployment.
+/// `./omni smoke` (tools/smoke.sh), the post-deploy check, against the local DevHost. The DevHost checks function keys
+/// as Azure does, so the run gets its function key the way an operator gives it (OMNI_FUNCTION_KEY) and the
+/// "401 without a key" step runs too.
 /// </summary>
 [Collection(DevHostCollection.Name)]
 public sealed class SmokeCommandTests(DevHostFixture fixture)
@@ -15,11 +15,12 @@ public sealed class SmokeCommandTests(DevHostFixture fixture)
     {
         var email = $"smoke-{Guid.NewGuid():N}@example.org";
 
-        var (exitCode, output, error) = await SmokeAsync(["--no-key-check", "--send-to", email, "--timeout", "60"]);
+        var (exitCode, output, error) = await SmokeAsync(["--send-to", email, "--timeout", "60"], fixture.Server.Keys.FunctionKey);
 
         Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{error}");
         Assert.Contains("smoke: ok: GET /api/health 200 healthy", output);
-        Assert.Contains("smoke: skipped: the 401 check without a key (--no-key-check)", output);
+        Assert.Contains("smoke: ok: GET /api/stats/channels without a key 401", output);
+        Assert.Contains("smoke: ok: GET /api/stats/channels with the key 200", output);
         Assert.Matches(@"smoke: ok: message \S+ (sent|delivered|read)", output);
         Assert.EndsWith("smoke: passed", output.TrimEnd());
     }

@@ -34,6 +34,18 @@ public sealed record DevHostOptions
     /// </summary>
     public TimeSpan ClockOffset { get; init; }
 
+    /// <summary>
+    /// Whether HTTP functions need the key their <c>authLevel</c> asks for, as in Azure (the default); false
+    /// (<c>--no-keys</c>): every function answers without one. See <see cref="Http.FunctionKeys"/>.
+    /// </summary>
+    public bool RequireKeys { get; init; } = true;
+
+    /// <summary>The function key; null: <c>DevHost__FunctionKey</c> from the environment or local.settings.json, else <c>local-function-key</c>.</summary>
+    public string? FunctionKey { get; init; }
+
+    /// <summary>The master key; null: <c>DevHost__MasterKey</c> from the environment or local.settings.json, else <c>local-master-key</c>.</summary>
+    public string? MasterKey { get; init; }
+
     /// <summary>A Table Storage connection string to use instead of Azurite (no Azurite is started).</summary>
     public string? StorageConnectionString { get; init; }
 

@@ -26,9 +26,10 @@ public sealed class DevHostServer : IAsyncDisposable
     private int _disposed;
 
     private DevHostServer(WebApplication app, Azurite? azurite, FunctionAppManifest manifest, ServiceBusEmulator serviceBus,
-        HandlerProcess handler, HttpClient handlerClient, Uri baseAddress, string storageConnectionString, ProviderSandbox sandbox)
+        HandlerProcess handler, HttpClient handlerClient, Uri baseAddress, string storageConnectionString, ProviderSandbox sandbox, FunctionKeys keys)
     {
         Sandbox = sandbox;
+        Keys = keys;
         _app = app;
         _azurite = azurite;
         Manifest = manifest;
@@ -51,6 +52,9 @@ public sealed class DevHostServer : IAsyncDisposable
     public ProviderSandbox Sandbox { get; }
 
     public string StorageConnectionString { get; }
+
+    /// <summary>The function and master keys the HTTP functions are checked against (<see cref="FunctionKeys.Enforced"/>: whether they are).</summary>
+    public FunctionKeys Keys { get; }
 
     /// <summary>
     /// The Azurite in use; null when <see cref="DevHostOptions.StorageConnectionString"/> points elsewhere. One the DevHost
@@ -156,7 +160,13 @@ public sealed class DevHostServer : IAsyncDisposable
                 logger.LogCritical("{Reason}", reason);
                 app.Lifetime.StopApplication();
             });
-            var sandboxOptions = SandboxEnvironment.OptionsFor(baseAddress, environment) with { Time = time, RequestTime = TimeProvider.System };
+            var keys = FunctionKeys.Resolve(options, environment);
+            var sandboxOptions = SandboxEnvironment.OptionsFor(baseAddress, environment) with
+            {
+                Time = time,
+                RequestTime = TimeProvider.System,
+                AppFunctionKey = keys.FunctionKey,
+            };
             if (options.AcsEvents == AcsEventsDelivery.Queue)
             {
                 // As in Azure, the queue exists only when the queues file (or a trigger) declares it; without it Event
@@ -173,6 +183,7 @@ public sealed class DevHostServer : IAsyncDisposable
             var proxy = new FunctionProxy(handler, handlerClient, app.Services.GetRequiredService<ILogger<FunctionProxy>>());
 
             app.UseExceptionHandler();
+            app.Use(keys.Middleware(manifest));
             proxy.Map(app, manifest, logger);
             serviceBus.MapEndpoints(app);
             sandbox.Map(app);
@@ -189,7 +200,7 @@ public sealed class DevHostServer : IAsyncDisposable
             })).ExcludeFromDescription();
             MapFaultDrills(app, handler, azurite);
 
-            var server = new DevHostServer(app, azurite, manifest, serviceBus, handler, handlerClient, baseAddress, storage, sandbox);
+            var server = new DevHostServer(app, azurite, manifest, serviceBus, handler, handlerClient, baseAddress, storage, sandbox, keys);
             app.Lifetime.ApplicationStopping.Register(() =>
             {
                 // Ctrl-C in a terminal reaches the handler too; it must not be restarted while everything stops.

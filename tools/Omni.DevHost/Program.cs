@@ -25,6 +25,9 @@ internal static class DevHostProgram
                   --clock <HH:mm[@zone]>  shift the clock (handler, queues, sandbox) so that it is now that time of day, e.g.
                                           23:00@Europe/London to show quiet hours; without @zone, this machine's zone
                   --clock-offset <span>   shift the clock by a time span instead, e.g. -02:00:00
+                  --no-keys               do not check function keys (by default authLevel function needs x-functions-key or
+                                          ?code= local-function-key, admin local-master-key; DevHost__FunctionKey and
+                                          DevHost__MasterKey in the environment or local.settings.json replace them)
                 """);
             return 0;
         }
@@ -52,6 +55,7 @@ internal static class DevHostProgram
             LocalSettingsFile = Arg("--settings") ?? RepoPath("functions", "local.settings.json"),
             AcsEvents = acsEvents,
             ClockOffset = clockOffset,
+            RequireKeys = !args.Contains("--no-keys"),
         };
 
         try
@@ -59,6 +63,7 @@ internal static class DevHostProgram
             await using var server = await DevHostServer.StartAsync(options);
             Console.WriteLine(string.Join(Environment.NewLine, server.Banner));
             Console.WriteLine($"Omni is running: {server.BaseAddress}api/health · queues at {server.BaseAddress}_devhost/queues · Ctrl-C stops everything.");
+            Console.WriteLine(server.Keys.Describe());
             await server.WaitForShutdownAsync();
             return 0;
         }

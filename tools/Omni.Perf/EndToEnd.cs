@@ -56,7 +56,7 @@ internal static class EndToEnd
 
         await using var stack = await EndToEndStack.StartAsync(counting: false);
         var server = stack.Server;
-        using var http = OmniLoadClient.CreateHttpClient();
+        using var http = OmniLoadClient.CreateHttpClient(server);
         var client = new OmniLoadClient(server, http);
         client.ZeroLatencySandbox();
         var contacts = await client.CreateContactsAsync(contactCount);

@@ -26,14 +26,19 @@ internal sealed class OmniLoadClient(DevHostServer server, HttpClient http)
 
     public HttpClient Http { get; } = http;
 
-    /// <summary>An HttpClient sized for load: many connections, no proxy, 60 s timeout.</summary>
-    public static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
+    /// <summary>An HttpClient sized for load (many connections, no proxy, 60 s timeout) that sends <paramref name="server"/>'s function key.</summary>
+    public static HttpClient CreateHttpClient(DevHostServer server)
     {
-        MaxConnectionsPerServer = 512,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-        UseProxy = false,
-    })
-    { Timeout = TimeSpan.FromSeconds(60) };
+        var http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 512,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            UseProxy = false,
+        })
+        { Timeout = TimeSpan.FromSeconds(60) };
+        server.Keys.AddTo(http);
+        return http;
+    }
 
     private Uri Api(string relative) => new(Server.BaseAddress, "api/" + relative);
 
@@ -424,7 +429,7 @@ internal static class LoadTestEngine
 {
     public static async Task<LoadRunResult> RunAsync(DevHostServer server, LoadRunOptions options, Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var http = OmniLoadClient.CreateHttpClient();
+        using var http = OmniLoadClient.CreateHttpClient(server);
         var client = new OmniLoadClient(server, http);
         client.ZeroLatencySandbox();
         var contacts = await client.CreateContactsAsync(options.Contacts, cancellationToken: cancellationToken);

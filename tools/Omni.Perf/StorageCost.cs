@@ -97,7 +97,7 @@ internal static class StorageCost
     {
         await using var stack = await EndToEndStack.StartAsync(counting: true);
         var server = stack.Server;
-        using var http = OmniLoadClient.CreateHttpClient();
+        using var http = OmniLoadClient.CreateHttpClient(server);
         var client = new OmniLoadClient(server, http);
         var problems = new List<string>();
         client.ZeroLatencySandbox();

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Omni.DevHost;
+using Omni.DevHost.Http;
 using Omni.DevHost.Sandbox;
 
 namespace Omni.EndToEnd.Tests.Faults;
@@ -354,7 +355,10 @@ public static class DeliveryInvariants
         {
             try
             {
-                using var response = await http.GetAsync(new Uri(server.BaseAddress, $"api/ops/deadletters/{queue}?max=100"));
+                // An admin function: the master key, whatever key the caller's client sends.
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server.BaseAddress, $"api/ops/deadletters/{queue}?max=100"));
+                request.Headers.Add(FunctionKeys.HeaderName, server.Keys.MasterKey);
+                using var response = await http.SendAsync(request);
                 if (!response.IsSuccessStatusCode)
                 {
                     continue;

@@ -43,6 +43,7 @@ public abstract class ProcessFaultHostFixture : IAsyncLifetime
             DeliveryFaults = DeliveryFaults,
             HandlerEnvironment = HandlerEnvironment,
         }), logging => logging.AddFilter(level => level >= LogLevel.Error).AddSimpleConsole(o => o.SingleLine = true));
+        Server.Keys.AddTo(Http);
     }
 
     public async Task DisposeAsync()

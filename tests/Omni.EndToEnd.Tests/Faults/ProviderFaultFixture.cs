@@ -36,6 +36,7 @@ public sealed class ProviderFaultFixture : IAsyncLifetime
                 ["Twilio__TimeoutSeconds"] = TwilioTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         }, logging => logging.AddFilter(level => level >= LogLevel.Error).AddSimpleConsole(o => o.SingleLine = true));
+        Server.Keys.AddTo(Http);
     }
 
     public async Task DisposeAsync()

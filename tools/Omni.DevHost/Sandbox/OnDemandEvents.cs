@@ -130,7 +130,12 @@ internal sealed class OnDemandEvents(ProviderSandboxOptions options, SandboxCall
     /// <summary>The message's attempts that have a provider message id, from the app's API; null when it has no such message.</summary>
     private async Task<List<Attempt>?> AttemptsAsync(Uri url, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync(url, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (options.AppFunctionKey is { } key)
+        {
+            request.Headers.Add(Http.FunctionKeys.HeaderName, key);
+        }
+        using var response = await http.SendAsync(request, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;

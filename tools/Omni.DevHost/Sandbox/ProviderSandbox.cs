@@ -44,6 +44,9 @@ public sealed record ProviderSandboxOptions
     /// </summary>
     public Uri? AppBaseUrl { get; init; }
 
+    /// <summary>The function key that events on demand send with their <c>GET /api/messages/{id}</c>, as any caller must; null: none.</summary>
+    public string? AppFunctionKey { get; init; }
+
     /// <summary>The handler's <c>Chat__Secret</c>, which the customer simulator signs chat messages with.</summary>
     public string ChatSecret { get; init; } = SandboxEnvironment.ChatSecret;
 

@@ -1,0 +1,41 @@
+namespace Omni.DevHost.Tests;
+
+/// <summary>
+/// A function app whose handler is a few lines of Node: <c>GET /</c> answers readiness, every other request gets 207 with
+/// JSON of what arrived (method, url, headers, base64 body), so a test sees exactly what the DevHost proxied.
+/// </summary>
+internal static class EchoHandlerApp
+{
+    private const string Handler = """
+        const http = require('http');
+        http.createServer((req, res) => {
+          const chunks = [];
+          req.on('data', c => chunks.push(c));
+          req.on('end', () => {
+            if (req.url === '/') { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); return; }
+            res.writeHead(207, { 'content-type': 'application/json', 'x-handler': 'stand-in' });
+            res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('base64') }));
+          });
+        }).listen(Number(process.argv[2]), '127.0.0.1');
+        """;
+
+    /// <summary>Writes handler.js, host.json (proxying on) and one proxied HTTP function per entry into <paramref name="root"/>.</summary>
+    public static void Write(string root, params (string Name, string AuthLevel, string Methods, string Route)[] functions)
+    {
+        File.WriteAllText(Path.Combine(root, "handler.js"), Handler);
+        File.WriteAllText(Path.Combine(root, "host.json"), """
+            { "version": "2.0",
+              "customHandler": { "description": { "defaultExecutablePath": "node", "arguments": ["handler.js", "%FUNCTIONS_CUSTOMHANDLER_PORT%"] },
+                                 "enableProxyingHttpRequest": true } }
+            """);
+        foreach (var (name, authLevel, methods, route) in functions)
+        {
+            Directory.CreateDirectory(Path.Combine(root, name));
+            File.WriteAllText(Path.Combine(root, name, "function.json"), $$"""
+                { "bindings": [
+                    { "type": "httpTrigger", "direction": "in", "name": "req", "authLevel": "{{authLevel}}", "methods": [{{methods}}], "route": "{{route}}" },
+                    { "type": "http", "direction": "out", "name": "res" } ] }
+                """);
+        }
+    }
+}
