@@ -169,7 +169,7 @@ public sealed class FunctionKeysTests : IAsyncLifetime
 
         await AssertProxiedAsync(function);
         await AssertProxiedAsync(admin);
-        Assert.Equal("Function keys: not checked (--no-keys).", server.Keys.Describe());
+        Assert.Equal("not checked (--no-keys): every /api route answers without a function key", server.Keys.Describe());
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Omni.DevHost;
 
 /// <summary>
 /// The block the command prints at start: what runs where (DevHost, handler, Azurite ports), which Azurite and where its
-/// tables live, how the sandbox delivers ACS events, and that function keys are not enforced. Never a secret.
+/// tables live, how the sandbox delivers ACS events, and the function keys in force (a key set by hand is named, never shown).
 /// </summary>
 internal static class DevHostBanner
 {
@@ -21,7 +21,7 @@ internal static class DevHostBanner
             acs.AcsEventsQueue is { } queue ? $"  sandbox  ACS events on queue {queue.Name}, as Event Grid delivers them in Azure (--acs-events queue)"
                 : acs.AcsEventsUrl is { } url ? $"  sandbox  ACS events posted to {url.AbsolutePath} (--acs-events webhook)"
                 : "  sandbox  no ACS events: the queues file has no acs-events queue (add it, or pass --acs-events webhook)",
-            "  keys     not enforced: every /api route answers without a function key",
+            $"  keys     {server.Keys.Describe()}",
         ];
     }
 

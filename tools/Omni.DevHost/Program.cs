@@ -63,7 +63,6 @@ internal static class DevHostProgram
             await using var server = await DevHostServer.StartAsync(options);
             Console.WriteLine(string.Join(Environment.NewLine, server.Banner));
             Console.WriteLine($"Omni is running: {server.BaseAddress}api/health · queues at {server.BaseAddress}_devhost/queues · Ctrl-C stops everything.");
-            Console.WriteLine(server.Keys.Describe());
             await server.WaitForShutdownAsync();
             return 0;
         }

@@ -54,9 +54,9 @@ public sealed class FunctionKeys
 
     /// <summary>One line for the start banner: which keys open which functions. Keys the developer set are not printed.</summary>
     public string Describe() => Enforced
-        ? $"Function keys: {HeaderName} (or ?{QueryName}=) {Shown(FunctionKey, DefaultFunctionKey, FunctionKeySetting)} for authLevel function, " +
-          $"{Shown(MasterKey, DefaultMasterKey, MasterKeySetting)} for admin (docs/devhost.md#function-keys; --no-keys turns the check off)."
-        : "Function keys: not checked (--no-keys).";
+        ? $"{HeaderName} (or ?{QueryName}=) {Shown(FunctionKey, DefaultFunctionKey, FunctionKeySetting)} for authLevel function, " +
+          $"{Shown(MasterKey, DefaultMasterKey, MasterKeySetting)} for admin (--no-keys turns the check off)"
+        : "not checked (--no-keys): every /api route answers without a function key";
 
     private static string Shown(string key, string defaultKey, string setting) => key == defaultKey ? key : $"the {setting} value";
 
