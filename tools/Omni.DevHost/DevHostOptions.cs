@@ -34,6 +34,12 @@ public sealed record DevHostOptions
     /// </summary>
     public TimeSpan ClockOffset { get; init; }
 
+    /// <summary>
+    /// How long a proxied HTTP call may go without a byte either way before it fails with a bare 500: the host's 240 s
+    /// (YARP's activity timeout). Tests shorten it.
+    /// </summary>
+    internal TimeSpan HandlerActivityTimeout { get; init; } = Http.HandlerForwarder.HostActivityTimeout;
+
     /// <summary>A Table Storage connection string to use instead of Azurite (no Azurite is started).</summary>
     public string? StorageConnectionString { get; init; }
 
