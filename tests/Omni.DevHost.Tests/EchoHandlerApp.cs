@@ -2,21 +2,36 @@ namespace Omni.DevHost.Tests;
 
 /// <summary>
 /// A function app whose handler is a few lines of Node: <c>GET /</c> answers readiness, every other request gets 207 with
-/// JSON of what arrived (method, url, headers, base64 body), so a test sees exactly what the DevHost proxied.
+/// JSON of what arrived (method, url, headers, base64 body), so a test sees exactly what the DevHost proxied; two routes
+/// misbehave on purpose for the proxy's failure tests.
 /// </summary>
 internal static class EchoHandlerApp
 {
+    // hooks/hang never answers; hooks/vanish answers, then stops listening (and listens again after ?for= ms, if given)
+    // while the process stays up, so the handler looks ready but refuses connections.
     private const string Handler = """
         const http = require('http');
-        http.createServer((req, res) => {
+        const port = Number(process.argv[2]);
+        const server = http.createServer((req, res) => {
           const chunks = [];
           req.on('data', c => chunks.push(c));
           req.on('end', () => {
             if (req.url === '/') { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); return; }
+            if (req.url.startsWith('/api/hooks/hang')) { return; }
+            if (req.url.startsWith('/api/hooks/vanish')) {
+              const back = Number(new URL(req.url, 'http://x').searchParams.get('for'));
+              res.end('gone', () => {
+                server.close(() => { if (back) setTimeout(() => server.listen(port, '127.0.0.1'), back); });
+                server.closeAllConnections();
+              });
+              return;
+            }
             res.writeHead(207, { 'content-type': 'application/json', 'x-handler': 'stand-in' });
             res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('base64') }));
           });
-        }).listen(Number(process.argv[2]), '127.0.0.1');
+        });
+        server.listen(port, '127.0.0.1');
+        setInterval(() => {}, 1 << 30);
         """;
 
     /// <summary>Writes handler.js, host.json (proxying on) and one proxied HTTP function per entry into <paramref name="root"/>.</summary>

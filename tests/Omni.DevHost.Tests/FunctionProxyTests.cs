@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Diagnostics;
+using Omni.DevHost.Http;
 using Omni.DevHost.ServiceBus;
 
 namespace Omni.DevHost.Tests;
@@ -20,11 +22,21 @@ public sealed class FunctionProxyTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         EchoHandlerApp.Write(_root, ("Webhook", "function", "\"get\", \"post\"", "hooks/{provider}"));
+        await StartServerAsync(HandlerForwarder.HostActivityTimeout);
+    }
+
+    private async Task StartServerAsync(TimeSpan activityTimeout)
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
         _server = await DevHostServer.StartAsync(new DevHostOptions
         {
             AppRoot = _root,
             Port = 0,
             StorageConnectionString = "UseDevelopmentStorage=true",
+            HandlerActivityTimeout = activityTimeout,
         }, logging => logging.AddFilter(level => level >= LogLevel.Warning));
         // The function is authLevel function: the caller sends the key, as in Azure.
         _server.Keys.AddTo(_http);
@@ -74,6 +86,78 @@ public sealed class FunctionProxyTests : IAsyncLifetime
         Assert.Equal("http", headers.GetProperty("x-forwarded-proto").GetString());
         Assert.Equal("sha256=abc", headers.GetProperty("x-hub-signature-256").GetString());
         Assert.True(Guid.TryParse(headers.GetProperty("x-azure-functions-invocationid").GetString(), out _));
+    }
+
+    [Fact]
+    public async Task Request_ClientForwardedHeaders_ReplacedByTheDevHostsOwnView()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url("api/hooks/meta"));
+        request.Headers.Add("X-Forwarded-Host", "attacker.example");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        request.Headers.Add("X-Forwarded-Prefix", "/elsewhere");
+        request.Headers.Add("Forwarded", "for=203.0.113.7;host=attacker.example;proto=https");
+        request.Headers.Add("X-Azure-Functions-InvocationId", "client-chosen");
+        request.Headers.Add("x-ms-invocation-id", "client-chosen");
+
+        using var response = await _http.SendAsync(request);
+        using var seen = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var headers = seen.RootElement.GetProperty("headers");
+
+        var handler = await _server!.Handler.WaitUntilReadyAsync(CancellationToken.None);
+        Assert.Equal(handler.Authority, headers.GetProperty("host").GetString());
+        Assert.Equal(_server.BaseAddress.Authority, headers.GetProperty("x-forwarded-host").GetString());
+        Assert.Equal("http", headers.GetProperty("x-forwarded-proto").GetString());
+        Assert.Equal("127.0.0.1", headers.GetProperty("x-forwarded-for").GetString());
+        Assert.False(headers.TryGetProperty("x-forwarded-prefix", out _));
+        Assert.False(headers.TryGetProperty("forwarded", out _));
+        var invocationId = headers.GetProperty("x-azure-functions-invocationid").GetString();
+        Assert.True(Guid.TryParse(invocationId, out _));
+        Assert.Equal(invocationId, headers.GetProperty("x-ms-invocation-id").GetString());
+        Assert.Equal(DevHostServer.HostVersion, headers.GetProperty("x-azure-functions-hostversion").GetString());
+    }
+
+    [Fact]
+    public async Task Request_HandlerListensAgainWithinTheRetries_Answered()
+    {
+        using (var gone = await _http.GetAsync(Url("api/hooks/vanish?for=500")))
+        {
+            Assert.Equal(HttpStatusCode.OK, gone.StatusCode);
+        }
+
+        using var response = await _http.GetAsync(Url("api/hooks/acs"));
+
+        Assert.Equal((HttpStatusCode)207, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Request_HandlerRefusesConnections_BareStatus500AfterTheRetries()
+    {
+        using (var gone = await _http.GetAsync(Url("api/hooks/vanish")))
+        {
+            Assert.Equal(HttpStatusCode.OK, gone.StatusCode);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var response = await _http.GetAsync(Url("api/hooks/acs"));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        // Ten attempts 50, 100, 200, then 250 ms apart: 1.85 s of waiting before giving up.
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.8), $"gave up after {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Request_HandlerNeverAnswers_BareStatus500AtTheActivityTimeout()
+    {
+        await StartServerAsync(TimeSpan.FromSeconds(1));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await _http.GetAsync(Url("api/hooks/hang"));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"timed out after {clock.Elapsed}");
     }
 
     [Fact]

@@ -46,6 +46,12 @@ public sealed record DevHostOptions
     /// <summary>The master key; null: <c>DevHost__MasterKey</c> from the environment or local.settings.json, else <c>local-master-key</c>.</summary>
     public string? MasterKey { get; init; }
 
+    /// <summary>
+    /// How long a proxied HTTP call may go without a byte either way before it fails with a bare 500: the host's 240 s
+    /// (YARP's activity timeout). Tests shorten it.
+    /// </summary>
+    internal TimeSpan HandlerActivityTimeout { get; init; } = Http.HandlerForwarder.HostActivityTimeout;
+
     /// <summary>A Table Storage connection string to use instead of Azurite (no Azurite is started).</summary>
     public string? StorageConnectionString { get; init; }
 

@@ -130,6 +130,10 @@ public sealed class DevHostServer : IAsyncDisposable
                 configureLogging(builder.Logging);
             }
             builder.Services.AddProblemDetails();
+            // Proxied HTTP functions go through YARP's forwarder, as in the host (disposed with the app).
+            builder.Services.AddHttpForwarder();
+            builder.Services.AddSingleton(services => new HandlerForwarder(services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(),
+                options.HandlerActivityTimeout, services.GetRequiredService<ILogger<HandlerForwarder>>()));
 
             var handlerClient = new HttpClient(new SocketsHttpHandler
             {
@@ -180,7 +184,7 @@ public sealed class DevHostServer : IAsyncDisposable
                 }
             }
             var sandbox = new ProviderSandbox(sandboxOptions, app.Services.GetRequiredService<ILoggerFactory>());
-            var proxy = new FunctionProxy(handler, handlerClient, app.Services.GetRequiredService<ILogger<FunctionProxy>>());
+            var proxy = new FunctionProxy(handler, app.Services.GetRequiredService<HandlerForwarder>(), app.Services.GetRequiredService<ILogger<FunctionProxy>>());
 
             app.UseExceptionHandler();
             app.Use(keys.Middleware(manifest));

@@ -99,7 +99,11 @@ public sealed class FunctionKeys
     }
 
     /// <summary>Sends the function key (or, for admin functions, the master key) on every request of <paramref name="client"/>.</summary>
-    public void AddTo(HttpClient client, bool admin = false) => client.DefaultRequestHeaders.Add(HeaderName, admin ? MasterKey : FunctionKey);
+    public void AddTo(HttpClient client, bool admin = false)
+    {
+        client.DefaultRequestHeaders.Remove(HeaderName);
+        client.DefaultRequestHeaders.Add(HeaderName, admin ? MasterKey : FunctionKey);
+    }
 
     // Hashing first makes the comparison constant-time in the length too, so a timing probe learns nothing about the key.
     private static bool SameSecret(string presented, string key) =>

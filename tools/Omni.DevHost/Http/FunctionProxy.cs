@@ -1,21 +1,18 @@
 using Omni.DevHost.Handler;
 using Omni.Hosting;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Omni.DevHost.Http;
 
 /// <summary>
 /// HTTP functions as the host serves them with <c>enableProxyingHttpRequest</c>: the request goes to the handler
-/// with its path (route prefix included), query and body unchanged, <c>Host</c> replaced by the handler's address and
-/// the public host in <c>X-Forwarded-*</c>; the response streams back as is. Function keys are not checked, as with
-/// <c>func start</c>.
+/// through the host's forwarder (<see cref="HandlerForwarder"/>) with its path (route prefix included), query and body
+/// unchanged, <c>Host</c> replaced by the handler's address and this server's view of the caller in
+/// <c>X-Forwarded-*</c>; the response streams back as is. A handler that cannot be reached or goes quiet past the
+/// activity timeout gets the host's answer, a bare 500.
 /// </summary>
-public sealed class FunctionProxy(HandlerProcess handler, HttpClient http, ILogger<FunctionProxy> logger)
+public sealed class FunctionProxy(HandlerProcess handler, HandlerForwarder forwarder, ILogger<FunctionProxy> logger)
 {
-    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host",
-    };
-
     public void Map(IEndpointRouteBuilder app, FunctionAppManifest manifest, ILogger log)
     {
         foreach (var function in manifest.Functions.Where(f => f.IsHttpTriggered))
@@ -48,59 +45,19 @@ public sealed class FunctionProxy(HandlerProcess handler, HttpClient http, ILogg
             return;
         }
 
-        var incoming = context.Request;
-        var target = new Uri(baseAddress, incoming.PathBase + incoming.Path + incoming.QueryString);
-        using var request = new HttpRequestMessage(new HttpMethod(incoming.Method), target);
-        if (incoming.ContentLength > 0 || incoming.Headers.TransferEncoding.Count > 0)
-        {
-            request.Content = new StreamContent(incoming.Body);
-        }
-        foreach (var (name, values) in incoming.Headers)
-        {
-            if (HopByHop.Contains(name))
-            {
-                continue;
-            }
-            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
-            {
-                request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-        request.Headers.Host = baseAddress.Authority;
-        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", incoming.Host.Value);
-        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", incoming.Scheme);
-        if (context.Connection.RemoteIpAddress is { } remote)
-        {
-            request.Headers.TryAddWithoutValidation("X-Forwarded-For", remote.ToString());
-        }
         var invocationId = Guid.NewGuid().ToString();
-        request.Headers.TryAddWithoutValidation("X-Azure-Functions-HostVersion", DevHostServer.HostVersion);
-        request.Headers.TryAddWithoutValidation("X-Azure-Functions-InvocationId", invocationId);
-        request.Headers.TryAddWithoutValidation("x-ms-invocation-id", invocationId);
-
-        HttpResponseMessage response;
-        try
+        var error = await forwarder.ForwardAsync(context, baseAddress, invocationId);
+        if (error == ForwarderError.None || context.RequestAborted.IsCancellationRequested)
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
-        }
-        catch (HttpRequestException e)
-        {
-            logger.LogWarning("Function {Function} ({InvocationId}): the handler did not answer: {Error}", function.Name, invocationId, e.Message);
-            await WriteProblemAsync(context, 500, "The function failed", "The function app's handler did not answer.");
             return;
         }
-
-        using (response)
+        logger.LogWarning(context.GetForwarderErrorFeature()?.Exception, "Function {Function} ({InvocationId}): the handler did not answer ({Error}).",
+            function.Name, invocationId, error);
+        if (!context.Response.HasStarted)
         {
-            context.Response.StatusCode = (int)response.StatusCode;
-            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-            {
-                if (!HopByHop.Contains(name))
-                {
-                    context.Response.Headers[name] = values.ToArray();
-                }
-            }
-            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+            // The forwarder has set 502/504, but the host fails the invocation and its exception middleware answers a
+            // bare 500 (status only, no body) before anything was sent: so does the DevHost.
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
         }
     }
 
