@@ -17,6 +17,14 @@ internal static class EchoHandlerApp
           req.on('data', c => chunks.push(c));
           req.on('end', () => {
             if (req.url === '/') { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); return; }
+            if (req.url === '/Refuse') { res.writeHead(503, { 'content-type': 'application/problem+json' }); res.end('{"status":503}'); return; }
+            if (!req.url.startsWith('/api/')) {
+              // A payload-mode invocation: answer the host's envelope, the caller's response in Outputs.res.
+              const seen = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('base64') });
+              res.writeHead(200, { 'content-type': 'application/json' });
+              res.end(JSON.stringify({ Outputs: { res: { statusCode: 207, headers: { 'Content-Type': 'application/json', 'x-handler': 'stand-in' }, body: seen } }, Logs: [], ReturnValue: null }));
+              return;
+            }
             if (req.url.startsWith('/api/hooks/hang')) { return; }
             if (req.url.startsWith('/api/hooks/vanish')) {
               const back = Number(new URL(req.url, 'http://x').searchParams.get('for'));
@@ -35,13 +43,17 @@ internal static class EchoHandlerApp
         """;
 
     /// <summary>Writes handler.js, host.json (proxying on) and one proxied HTTP function per entry into <paramref name="root"/>.</summary>
-    public static void Write(string root, params (string Name, string AuthLevel, string Methods, string Route)[] functions)
+    public static void Write(string root, params (string Name, string AuthLevel, string Methods, string Route)[] functions) =>
+        Write(root, proxying: true, functions);
+
+    /// <summary>The same, with request proxying on or off in host.json (off: every HTTP function runs in payload mode).</summary>
+    public static void Write(string root, bool proxying, params (string Name, string AuthLevel, string Methods, string Route)[] functions)
     {
         File.WriteAllText(Path.Combine(root, "handler.js"), Handler);
-        File.WriteAllText(Path.Combine(root, "host.json"), """
+        File.WriteAllText(Path.Combine(root, "host.json"), $$"""
             { "version": "2.0",
               "customHandler": { "description": { "defaultExecutablePath": "node", "arguments": ["handler.js", "%FUNCTIONS_CUSTOMHANDLER_PORT%"] },
-                                 "enableProxyingHttpRequest": true } }
+                                 "enableProxyingHttpRequest": {{(proxying ? "true" : "false")}} } }
             """);
         foreach (var (name, authLevel, methods, route) in functions)
         {

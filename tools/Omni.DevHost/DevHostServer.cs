@@ -184,7 +184,8 @@ public sealed class DevHostServer : IAsyncDisposable
                 }
             }
             var sandbox = new ProviderSandbox(sandboxOptions, app.Services.GetRequiredService<ILoggerFactory>());
-            var proxy = new FunctionProxy(handler, app.Services.GetRequiredService<HandlerForwarder>(), app.Services.GetRequiredService<ILogger<FunctionProxy>>());
+            var payloadMode = new PayloadModeInvoker(handler, handlerClient, time, app.Services.GetRequiredService<ILogger<PayloadModeInvoker>>());
+            var proxy = new FunctionProxy(handler, app.Services.GetRequiredService<HandlerForwarder>(), payloadMode, app.Services.GetRequiredService<ILogger<FunctionProxy>>());
 
             app.UseExceptionHandler();
             app.Use(keys.Middleware(manifest));

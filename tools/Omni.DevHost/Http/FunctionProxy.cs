@@ -11,23 +11,25 @@ namespace Omni.DevHost.Http;
 /// <c>X-Forwarded-*</c>; the response streams back as is. A handler that cannot be reached or goes quiet past the
 /// activity timeout gets the host's answer, a bare 500.
 /// </summary>
-public sealed class FunctionProxy(HandlerProcess handler, HandlerForwarder forwarder, ILogger<FunctionProxy> logger)
+public sealed class FunctionProxy(HandlerProcess handler, HandlerForwarder forwarder, PayloadModeInvoker payloadMode, ILogger<FunctionProxy> logger)
 {
     public void Map(IEndpointRouteBuilder app, FunctionAppManifest manifest, ILogger log)
     {
         foreach (var function in manifest.Functions.Where(f => f.IsHttpTriggered))
         {
-            if (!function.IsHttpInAndOut || !manifest.Host.EnableProxyingHttpRequest)
+            var proxied = function.IsHttpInAndOut && manifest.Host.EnableProxyingHttpRequest;
+            if (!proxied)
             {
                 log.LogWarning("Function {Function} is not proxied (it needs exactly an httpTrigger and an http output, and " +
-                                  "enableProxyingHttpRequest in host.json); the DevHost does not serve payload-mode HTTP functions.", function.Name);
-                continue;
+                               "enableProxyingHttpRequest in host.json): it is invoked in payload mode, POST /{Function}, as the host would.",
+                    function.Name, function.Name);
             }
+            RequestDelegate invoke = proxied ? c => ForwardAsync(c, function) : c => payloadMode.InvokeAsync(c, function);
             var route = (function.Trigger.Route ?? function.Name).TrimStart('/');
             var pattern = string.IsNullOrEmpty(manifest.Host.RoutePrefix) ? "/" + route : $"/{manifest.Host.RoutePrefix.Trim('/')}/{route}";
             var endpoint = function.Trigger.Methods.Count > 0
-                ? app.MapMethods(pattern, function.Trigger.Methods, (HttpContext c) => ForwardAsync(c, function))
-                : app.Map(pattern, (HttpContext c) => ForwardAsync(c, function));
+                ? app.MapMethods(pattern, function.Trigger.Methods, invoke)
+                : app.Map(pattern, invoke);
             endpoint.WithDisplayName(function.Name).ExcludeFromDescription();
         }
     }
