@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Omni.Azure.ServiceBus;
@@ -11,8 +12,8 @@ namespace Omni.Functions.Inbound;
 
 /// <summary>
 /// SendAppEvent (queue <c>app-events</c>): POSTs one event to <c>AppEvents__Url</c>, signed like outbound webhooks
-/// (<c>X-Omni-Signature: t={unix seconds},v1={hex HMAC-SHA256(Webhooks__SigningSecret, "{t}.{body}")}</c>) over the exact
-/// queued bytes, through the guarded "webhooks" HttpClient (no private targets unless <c>Webhooks__AllowPrivateTargets</c>,
+/// (<see cref="StandardWebhook.AddHeaders"/>: <c>webhook-id</c> = the event id, <c>webhook-signature</c> and the deprecated
+/// <c>X-Omni-Signature</c>) with its own <c>AppEvents__SigningSecret</c> over the exact queued bytes, through the guarded "webhooks" HttpClient (no private targets unless <c>Webhooks__AllowPrivateTargets</c>,
 /// no redirects). Anything but 2xx, a network error or a timeout throws, so Service Bus redelivers; after the queue's
 /// maxDeliveryCount the event is dead-lettered.
 /// </summary>
@@ -25,10 +26,11 @@ public sealed class AppEventSender(InboundSettings settings, WebhookOptions webh
             logger.LogWarning("App event {EventId} dropped: AppEvents__Url is not set (any more).", eventId);
             return;
         }
-        if (webhooks.SigningSecret is not { } secret)
+        if (settings.AppEventsSigningSecret is not { } secret)
         {
-            // Never send unsigned: fail, so the event waits (and is dead-lettered) until the secret is configured.
-            throw new AppEventDeliveryException(eventId, "Webhooks__SigningSecret is not configured");
+            // Never send unsigned, nor with a key webhook receivers hold: fail, so the event waits (and is dead-lettered)
+            // until the secret is configured.
+            throw new AppEventDeliveryException(eventId, "AppEvents__SigningSecret is not configured");
         }
         if (!webhooks.AllowPrivateTargets && url.Scheme != Uri.UriSchemeHttps)
         {
@@ -38,7 +40,9 @@ public sealed class AppEventSender(InboundSettings settings, WebhookOptions webh
         var bytes = body.ToArray();
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        request.Headers.TryAddWithoutValidation("X-Omni-Signature", WebhookSender.ComputeSignature(secret, clock.GetUtcNow().ToUnixTimeSeconds(), bytes));
+        // webhook-id is required; an event without a message id gets one its redeliveries share (the body's hash).
+        string id = eventId ?? Convert.ToHexStringLower(SHA256.HashData(bytes));
+        StandardWebhook.AddHeaders(request, StandardWebhook.Secrets(secret), id, clock.GetUtcNow().ToUnixTimeSeconds(), bytes);
         if (eventId is not null)
         {
             request.Headers.TryAddWithoutValidation("X-Omni-Event-Id", eventId);

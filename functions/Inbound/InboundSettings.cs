@@ -1,3 +1,4 @@
+using Omni.Channels.Outbound;
 using Omni.Core.Inbound;
 
 namespace Omni.Functions.Inbound;
@@ -5,7 +6,7 @@ namespace Omni.Functions.Inbound;
 /// <summary>
 /// Settings of the inbound path (docs/inbound.md): <c>Brand__Name</c>; <c>Keywords__Default__HelpText|OptOutConfirmation|
 /// OptInConfirmation|ExtraOptOut|ExtraOptIn</c> and the same under <c>Keywords__Senders__{sender digits}__…</c>;
-/// <c>AppEvents__Url</c> (app event webhooks on when set).
+/// <c>AppEvents__Url</c> (app event webhooks on when set), <c>AppEvents__SigningSecret</c> (their own signing secret).
 /// </summary>
 public sealed class InboundSettings
 {
@@ -13,6 +14,12 @@ public sealed class InboundSettings
 
     /// <summary>Where SendAppEvent POSTs every normalised event; null = app events off.</summary>
     public Uri? AppEventsUrl { get; init; }
+
+    /// <summary>
+    /// The app events' own signing secret ("current previous" while rotating): never a contact webhook's, so no webhook
+    /// receiver can forge an app event.
+    /// </summary>
+    public string? AppEventsSigningSecret { get; init; }
 
     public static InboundSettings FromConfiguration(IConfiguration configuration)
     {
@@ -34,6 +41,7 @@ public sealed class InboundSettings
         {
             Keywords = new KeywordBook(configuration["Brand:Name"], Read(keywords.GetSection("Default")), senders),
             AppEventsUrl = url,
+            AppEventsSigningSecret = StandardWebhook.Validated(configuration["AppEvents:SigningSecret"], "AppEvents__SigningSecret"),
         };
     }
 

@@ -88,6 +88,7 @@ internal static class ConfigurationKeys
         new("Webhooks__AllowPrivateTargets", Webhook, "\"Webhooks:AllowPrivateTargets\"", KeySource.Optional),
         new("Webhooks__TimeoutSeconds", Webhook, "\"Webhooks:TimeoutSeconds\"", KeySource.Optional),
         new("InApp__Endpoint", Webhook, "\"InApp:Endpoint\"", KeySource.Parameter, "OMNI_INAPP_ENDPOINT"),
+        new("InApp__SigningSecret", Webhook, "\"InApp:SigningSecret\"", KeySource.Secret),
         new("Omni__PublicBaseUrl", Hosting, "\"Omni:PublicBaseUrl\"", KeySource.Parameter, "OMNI_PUBLIC_BASE_URL"),
         new("Omni__UnsubscribeSecret", Email, "\"Omni:UnsubscribeSecret\"", KeySource.Secret),
         // tools/Omni.Perf's handler benchmark only: maps POST /_bench/baseline (docs/performance.md). Never set in Azure.
@@ -123,6 +124,7 @@ internal static class ConfigurationKeys
         new("Keywords__Default__ExtraOptIn", Inbound, "\"ExtraOptIn\"", KeySource.Optional),
         new("Keywords__Senders__{sender}__HelpText", Inbound, "\"Senders\"", KeySource.Optional),
         new("AppEvents__Url", Inbound, "\"AppEvents:Url\"", KeySource.Parameter, "OMNI_APP_EVENTS_URL"),
+        new("AppEvents__SigningSecret", Inbound, "\"AppEvents:SigningSecret\"", KeySource.Secret),
         new("Brand__Name", Templates, "\"Brand\"", KeySource.Parameter, "OMNI_BRAND_NAME"),
     ];
 }

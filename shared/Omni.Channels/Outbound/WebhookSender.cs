@@ -14,12 +14,19 @@ namespace Omni.Channels.Outbound;
 
 /// <summary>
 /// Outbound webhook / in-app settings: <c>Webhooks__SigningSecret</c>, <c>Webhooks__AllowPrivateTargets</c> (default false),
-/// <c>Webhooks__TimeoutSeconds</c> (default 10), <c>InApp__Endpoint</c>.
+/// <c>Webhooks__TimeoutSeconds</c> (default 10), <c>InApp__Endpoint</c>, <c>InApp__SigningSecret</c>.
+/// Secrets hold one value, or "current previous" (space-separated) while rotating (<see cref="StandardWebhook.Secrets"/>).
 /// </summary>
 public sealed class WebhookOptions
 {
-    /// <summary>The HMAC key of <c>X-Omni-Signature</c>.</summary>
+    /// <summary>
+    /// The master key of contact webhooks: never a signing key itself, each target URL signs with its own secret derived
+    /// from it (<see cref="StandardWebhook.DeriveTargetSecret"/>).
+    /// </summary>
     public string? SigningSecret { get; init; }
+
+    /// <summary>The in-app endpoint's own signing secret: the app's contacts never learn it.</summary>
+    public string? InAppSigningSecret { get; init; }
 
     /// <summary>When false (the default), only https targets with public addresses are called.</summary>
     public bool AllowPrivateTargets { get; init; }
@@ -36,7 +43,8 @@ public sealed class WebhookOptions
         ArgumentNullException.ThrowIfNull(configuration);
         return new WebhookOptions
         {
-            SigningSecret = ConfigValues.Trimmed(configuration["Webhooks:SigningSecret"]),
+            SigningSecret = StandardWebhook.Validated(configuration["Webhooks:SigningSecret"], "Webhooks__SigningSecret"),
+            InAppSigningSecret = StandardWebhook.Validated(configuration["InApp:SigningSecret"], "InApp__SigningSecret"),
             AllowPrivateTargets = ConfigValues.Bool(configuration["Webhooks:AllowPrivateTargets"], false),
             Timeout = ConfigValues.Seconds(configuration["Webhooks:TimeoutSeconds"], TimeSpan.FromSeconds(10)),
             InAppEndpoint = ConfigValues.AbsoluteHttpUri(configuration["InApp:Endpoint"]),
@@ -47,8 +55,10 @@ public sealed class WebhookOptions
 /// <summary>
 /// Delivers in-app and webhook messages by POSTing signed JSON to the contact's webhook URL (channel webhook: the address is
 /// the URL) or to <c>InApp__Endpoint</c> (channel in-app: the address is the app's user id). Headers:
-/// <c>Idempotency-Key</c>, <c>X-Omni-Message-Id</c> and
-/// <c>X-Omni-Signature: t={unix seconds},v1={hex HMAC-SHA256(secret, "{t}.{body}")}</c>. Unless private targets are allowed,
+/// <c>Idempotency-Key</c>, <c>X-Omni-Message-Id</c>, the Standard Webhooks headers (<see cref="StandardWebhook.AddHeaders"/>;
+/// <c>webhook-id</c> = the idempotency key) and the deprecated
+/// <c>X-Omni-Signature: t={unix seconds},v1={hex HMAC-SHA256(secret, "{t}.{body}")}</c>. A webhook target signs with its
+/// derived secret (<see cref="StandardWebhook.DeriveTargetSecret"/>), in-app with <c>InApp__SigningSecret</c>. Unless private targets are allowed,
 /// only https URLs whose host resolves to public addresses are called, and the <see cref="HttpClient"/> should be built on
 /// <see cref="PrivateNetworkGuard.CreateGuardedHandler"/> so the address actually connected is checked too.
 /// 2xx → accepted as delivered; 400/401/403/404/410/422 and other 4xx → permanent; 408/429/5xx/timeouts/network → transient.
@@ -60,7 +70,6 @@ public sealed class WebhookSender : IChannelSender
     private readonly HttpClient _httpClient;
     private readonly ILogger<WebhookSender> _logger;
     private readonly TimeProvider _timeProvider;
-    private readonly byte[]? _key;
 
     /// <param name="httpClient">Built on <see cref="CreateHandler"/>.</param>
     public WebhookSender(WebhookOptions options, HttpClient httpClient, ILogger<WebhookSender> logger, TimeProvider timeProvider)
@@ -73,7 +82,6 @@ public sealed class WebhookSender : IChannelSender
         _httpClient = httpClient;
         _logger = logger;
         _timeProvider = timeProvider;
-        _key = options.SigningSecret is null ? null : Encoding.UTF8.GetBytes(options.SigningSecret);
     }
 
     /// <inheritdoc />
@@ -96,10 +104,7 @@ public sealed class WebhookSender : IChannelSender
     {
         ArgumentNullException.ThrowIfNull(secret);
         string t = timestamp.ToString(CultureInfo.InvariantCulture);
-        byte[] prefix = Encoding.UTF8.GetBytes(t + ".");
-        byte[] signed = new byte[prefix.Length + body.Length];
-        prefix.CopyTo(signed, 0);
-        body.CopyTo(signed.AsSpan(prefix.Length));
+        byte[] signed = StandardWebhook.Prefixed(t + ".", body);
         return $"t={t},v1={Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed))}";
     }
 
@@ -107,16 +112,18 @@ public sealed class WebhookSender : IChannelSender
     public async Task<SendResult> SendAsync(ChannelSendRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_key is null)
+        bool inApp = request.Channel == Channel.InApp;
+        if ((inApp ? _options.InAppSigningSecret : _options.SigningSecret) is not { } setting)
         {
-            return Finish(request, SendOutcome.Permanent, "webhook: Webhooks__SigningSecret not configured", null, null);
+            return Finish(request, SendOutcome.Permanent,
+                inApp ? "inapp: InApp__SigningSecret not configured" : "webhook: Webhooks__SigningSecret not configured", null, null);
         }
 
-        Uri? target = request.Channel == Channel.InApp ? _options.InAppEndpoint : ConfigValues.AbsoluteHttpUri(request.To);
+        Uri? target = inApp ? _options.InAppEndpoint : ConfigValues.AbsoluteHttpUri(request.To);
         if (target is null)
         {
             return Finish(request, SendOutcome.Permanent,
-                request.Channel == Channel.InApp ? "inapp: InApp__Endpoint not configured" : "webhook: the address is not an absolute http(s) URL", null, null);
+                inApp ? "inapp: InApp__Endpoint not configured" : "webhook: the address is not an absolute http(s) URL", null, null);
         }
 
         if (!_options.AllowPrivateTargets)
@@ -146,7 +153,10 @@ public sealed class WebhookSender : IChannelSender
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         message.Headers.TryAddWithoutValidation("Idempotency-Key", request.IdempotencyKey);
         message.Headers.TryAddWithoutValidation("X-Omni-Message-Id", request.MessageId);
-        message.Headers.TryAddWithoutValidation("X-Omni-Signature", ComputeSignature(_options.SigningSecret!, timestamp, body));
+        IReadOnlyList<string> secrets = inApp
+            ? StandardWebhook.Secrets(setting)
+            : [.. StandardWebhook.Secrets(setting).Select(master => StandardWebhook.DeriveTargetSecret(master, target))];
+        StandardWebhook.AddHeaders(message, secrets, request.IdempotencyKey, timestamp, body);
         message.Headers.UserAgent.Add(new ProductInfoHeaderValue("Omni-Webhooks", "1.0"));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

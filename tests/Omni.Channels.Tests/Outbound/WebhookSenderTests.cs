@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -15,6 +16,7 @@ namespace Omni.Channels.Tests.Outbound;
 public sealed class WebhookSenderTests
 {
     private const string Secret = "whsec-test-0123456789abcdef";
+    private const string InAppSecret = "inapp-test-secret";
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero));
     private readonly CapturingLogger<WebhookSender> _log = new();
 
@@ -23,12 +25,13 @@ public sealed class WebhookSenderTests
             "contact-42", "corr-9", ["otp", "login"]);
 
     private (WebhookSender Sender, FakeProvider Target) Create(Func<RecordedRequest, HttpResponseMessage> respond, bool allowPrivate = false,
-        Uri? inApp = null, TimeSpan? timeout = null)
+        Uri? inApp = null, TimeSpan? timeout = null, string signingSecret = Secret)
     {
         var handler = new FakeProvider(respond);
         var options = new WebhookOptions
         {
-            SigningSecret = Secret,
+            SigningSecret = signingSecret,
+            InAppSigningSecret = InAppSecret,
             AllowPrivateTargets = allowPrivate,
             InAppEndpoint = inApp,
             Timeout = timeout ?? TimeSpan.FromSeconds(10),
@@ -60,8 +63,13 @@ public sealed class WebhookSenderTests
         Assert.Equal("t=" + _time.GetUtcNow().ToUnixTimeSeconds(), parts[0]);
         string t = parts[0][2..];
         byte[] signed = [.. Encoding.UTF8.GetBytes(t + "."), .. call.Body];
-        string expected = Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), signed)).ToLowerInvariant();
+        string targetSecret = StandardWebhook.DeriveTargetSecret(Secret, call.Uri);
+        string expected = Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(targetSecret), signed)).ToLowerInvariant();
         Assert.Equal("v1=" + expected, parts[1]);
+        Assert.Equal("msg-0004:0", call.Header("webhook-id"));
+        Assert.Equal(t, call.Header("webhook-timestamp"));
+        Assert.Equal(StandardWebhook.Sign([targetSecret], "msg-0004:0", long.Parse(t, CultureInfo.InvariantCulture), call.Body),
+            call.Header("webhook-signature"));
 
         using JsonDocument body = JsonDocument.Parse(call.Body);
         JsonElement root = body.RootElement;
@@ -95,7 +103,60 @@ public sealed class WebhookSenderTests
         using JsonDocument body = JsonDocument.Parse(call.Body);
         Assert.Equal("user-777", body.RootElement.GetProperty("userId").GetString());
         Assert.Equal("inapp", body.RootElement.GetProperty("channel").GetString());
+        Assert.True(Verifies(call, InAppSecret));
+        Assert.False(Verifies(call, Secret));
     }
+
+    [Fact]
+    public async Task SendAsync_TwoWebhookTargets_EachVerifiesOnlyWithItsOwnSecret()
+    {
+        var (sender, target) = Create(Ok);
+
+        await sender.SendAsync(Webhook("https://93.184.215.14/hooks/a"), CancellationToken.None);
+        await sender.SendAsync(Webhook("https://93.184.215.14/hooks/b"), CancellationToken.None);
+
+        RecordedRequest[] calls = [.. target.Requests];
+        RecordedRequest a = calls[0], b = calls[1];
+        string secretA = StandardWebhook.DeriveTargetSecret(Secret, a.Uri), secretB = StandardWebhook.DeriveTargetSecret(Secret, b.Uri);
+        Assert.NotEqual(secretA, secretB);
+        Assert.True(Verifies(a, secretA));
+        Assert.True(Verifies(b, secretB));
+        Assert.False(Verifies(a, secretB));
+        Assert.False(Verifies(b, secretA));
+        Assert.False(Verifies(a, Secret));
+        Assert.False(Verifies(a, InAppSecret));
+    }
+
+    [Fact]
+    public async Task SendAsync_RotatingMasterSecret_TwoSignaturesEachVerifying()
+    {
+        var (sender, target) = Create(Ok, signingSecret: "new-master old-master");
+
+        await sender.SendAsync(Webhook("https://93.184.215.14/hooks/omni"), CancellationToken.None);
+
+        RecordedRequest call = Assert.Single(target.Requests);
+        Assert.Equal(2, call.Header("webhook-signature")!.Split(' ').Length);
+        Assert.True(Verifies(call, StandardWebhook.DeriveTargetSecret("new-master", call.Uri)));
+        Assert.True(Verifies(call, StandardWebhook.DeriveTargetSecret("old-master", call.Uri)));
+    }
+
+    [Fact]
+    public async Task SendAsync_InAppWithoutItsSecret_PermanentWithoutCall()
+    {
+        var handler = new FakeProvider(Ok);
+        var options = new WebhookOptions { SigningSecret = Secret, AllowPrivateTargets = true, InAppEndpoint = new Uri("http://127.0.0.1:5005/inapp") };
+        var sender = new WebhookSender(options, new HttpClient(handler), _log, _time);
+
+        SendResult result = await sender.SendAsync(new ChannelSendRequest("msg-0006", 0, Channel.InApp, "user-1", new RenderedContent("hi"),
+            "transactional", Urgency.Normal, null, null, []), CancellationToken.None);
+
+        Assert.Equal(SendOutcome.Permanent, result.Outcome);
+        Assert.Contains("InApp__SigningSecret", result.Error, StringComparison.Ordinal);
+        Assert.Empty(handler.Requests);
+    }
+
+    private static bool Verifies(RecordedRequest call, string secret) =>
+        StandardWebhook.Verify(secret, call.Header("webhook-id")!, call.Header("webhook-timestamp")!, call.Header("webhook-signature")!, call.Body);
 
     [Theory]
     [InlineData("https://127.0.0.1/hook")]

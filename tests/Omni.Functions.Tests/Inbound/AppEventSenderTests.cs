@@ -14,6 +14,7 @@ namespace Omni.Functions.Tests.Inbound;
 public sealed class AppEventSenderTests
 {
     private const string Secret = "app-events-test-secret";
+    private const string WebhooksSecret = "contact-webhooks-master-secret";
     private static readonly byte[] Body = Encoding.UTF8.GetBytes("""{"id":"acs:1","kind":"message","provider":"acs","channel":"sms","text":"héllo","contactId":"c-1"}""");
 
     private sealed class Endpoint : HttpMessageHandler
@@ -38,7 +39,8 @@ public sealed class AppEventSenderTests
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AppEvents:Url"] = url,
-            ["Webhooks:SigningSecret"] = secret,
+            ["AppEvents:SigningSecret"] = secret,
+            ["Webhooks:SigningSecret"] = WebhooksSecret,
         }).Build();
         var endpoint = new Endpoint();
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
@@ -66,7 +68,39 @@ public sealed class AppEventSenderTests
         var t = clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(t + ".").Concat(Body).ToArray()));
         Assert.Equal($"t={t},v1={expected}", signature);
+        Assert.Equal("acs:1", request.Headers.GetValues("webhook-id").Single());
+        Assert.Equal(t, request.Headers.GetValues("webhook-timestamp").Single());
     }
+
+    [Fact]
+    public async Task Send_VerifiesOnlyWithTheAppEventsSecret_NeverAContactWebhooksSecret()
+    {
+        var (function, endpoint, _) = Create();
+
+        await function.RunAsync(Delivery(), CancellationToken.None);
+
+        var (request, body) = Assert.Single(endpoint.Requests);
+        Assert.True(Verifies(request, body, Secret));
+        Assert.False(Verifies(request, body, WebhooksSecret));
+        Assert.False(Verifies(request, body, StandardWebhook.DeriveTargetSecret(WebhooksSecret, request.RequestUri!)));
+    }
+
+    [Fact]
+    public async Task Send_RotatingSecret_SignsWithCurrentAndPrevious()
+    {
+        var (function, endpoint, _) = Create(secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw " + Secret);
+
+        await function.RunAsync(Delivery(), CancellationToken.None);
+
+        var (request, body) = Assert.Single(endpoint.Requests);
+        Assert.Equal(2, request.Headers.GetValues("webhook-signature").Single().Split(' ').Length);
+        Assert.True(Verifies(request, body, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        Assert.True(Verifies(request, body, Secret));
+    }
+
+    private static bool Verifies(HttpRequestMessage request, byte[] body, string secret) =>
+        StandardWebhook.Verify(secret, request.Headers.GetValues("webhook-id").Single(), request.Headers.GetValues("webhook-timestamp").Single(),
+            request.Headers.GetValues("webhook-signature").Single(), body);
 
     [Theory]
     [InlineData(HttpStatusCode.InternalServerError)]

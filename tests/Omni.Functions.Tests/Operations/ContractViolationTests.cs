@@ -407,7 +407,7 @@ public sealed class ContractViolationTests(AzuriteFixture storage) : IClassFixtu
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AppEvents:Url"] = "https://app.example.com/events",
-            ["Webhooks:SigningSecret"] = "contract-test-secret",
+            ["AppEvents:SigningSecret"] = "contract-test-secret",
         }).Build();
         return new AppEventSender(InboundSettings.FromConfiguration(config), WebhookOptions.FromConfiguration(config), new Factory(endpoint),
             TimeProvider.System, NullLogger<AppEventSender>.Instance);

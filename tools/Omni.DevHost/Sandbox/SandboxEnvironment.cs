@@ -27,6 +27,8 @@ public static class SandboxEnvironment
 
     public const string AcsEventsSecret = "sandbox-acs-events-secret";
     public const string WebhooksSigningSecret = "sandbox-webhooks-signing-secret";
+    public const string InAppSigningSecret = "sandbox-inapp-signing-secret";
+    public const string AppEventsSigningSecret = "sandbox-app-events-signing-secret";
     public const string UnsubscribeSecret = "sandbox-unsubscribe-secret";
     public const string ChatSecret = "sandbox-chat-secret";
     public const string MetaAppSecret = "sandbox-meta-app-secret";
@@ -77,6 +79,8 @@ public static class SandboxEnvironment
         values["Omni__PublicBaseUrl"] = root;
         values["AcsEvents__Secret"] = AcsEventsSecret;
         values["Webhooks__SigningSecret"] = WebhooksSigningSecret;
+        values["InApp__SigningSecret"] = InAppSigningSecret;
+        values["AppEvents__SigningSecret"] = AppEventsSigningSecret;
         values["Webhooks__AllowPrivateTargets"] = "true";
         values["Omni__UnsubscribeSecret"] = UnsubscribeSecret;
         values["Chat__Secret"] = ChatSecret;
