@@ -3,7 +3,7 @@ namespace Omni.Core.Content;
 /// <summary>
 /// What a template may do (docs/templates.md, "Limits"). The static limits are checked when a template is saved; the
 /// runtime limits bound every render (a send, a preview) whatever the data, so no template and no data can make Omni
-/// build a huge string or spin: the security review rendered 64 million characters from six nested loops over 20 items.
+/// build a huge string or spin (six nested loops over 20 items would write 64 million characters).
 /// </summary>
 public static class TemplateLimits
 {
