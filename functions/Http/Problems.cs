@@ -12,6 +12,10 @@ public static class Problems
     public static IResult Validation(IDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, title: "The request has invalid fields");
 
+    /// <summary>422: the fields are well-formed but ask for what Omni will not do; <paramref name="errors"/> says which and what is allowed.</summary>
+    public static IResult Unprocessable(IDictionary<string, string[]> errors, string detail) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = 422, Title = "The request cannot be processed", Detail = detail });
+
     public static IResult NotFound(string detail) => Problem(404, "Not found", detail);
 
     public static IResult Conflict(string detail) => Problem(409, "Conflict", detail);

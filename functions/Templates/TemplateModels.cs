@@ -16,8 +16,11 @@ public sealed record TemplateInput
     /// <summary>Locale → part ("default", "sms", "email", "whatsapp", "inapp", "webhook", "push") → Handlebars sources.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, TemplatePartBody?>?>? Locales { get; init; }
 
-    /// <summary>Validates into a <see cref="Template"/> (every part compiled); null with <paramref name="errors"/> filled when invalid.</summary>
-    public Template? ToTemplate(string id, ValidationErrors errors)
+    /// <summary>
+    /// Validates into a <see cref="Template"/> (every part compiled); null with <paramref name="errors"/> filled when invalid,
+    /// or with <paramref name="limits"/> filled when a part is beyond <see cref="TemplateLimits"/> (then it is not compiled).
+    /// </summary>
+    public Template? ToTemplate(string id, ValidationErrors errors, ValidationErrors? limits = null)
     {
         var locales = new Dictionary<string, IReadOnlyDictionary<string, TemplatePart>>(StringComparer.Ordinal);
         foreach (var (locale, parts) in Locales ?? new Dictionary<string, IReadOnlyDictionary<string, TemplatePartBody?>?>())
@@ -37,8 +40,8 @@ public sealed record TemplateInput
             Description = Description,
             Locales = locales,
         };
-        TemplateRules.Validate(template, errors);
-        return errors.IsValid ? template : null;
+        TemplateRules.Validate(template, errors, limits: limits);
+        return errors.IsValid && limits?.IsValid != false ? template : null;
     }
 }
 

@@ -34,10 +34,10 @@ public static class TemplatesApi
             .WithSummary("Gets a template; the ETag header is its version for If-Match.")
             .Produces<TemplateResource>().ProducesProblem(404);
         templates.MapPut("/{id}", PutAsync).WithName("PutTemplate")
-            .WithSummary("Creates or replaces a template (every part must compile). If-Match: only that version; If-None-Match: * only if new.")
+            .WithSummary("Creates or replaces a template (every part must compile; 422 beyond the rendering limits). If-Match: only that version; If-None-Match: * only if new.")
             .Accepts<TemplateInput>("application/json")
             .Produces<TemplateResource>(200).Produces<TemplateResource>(201)
-            .ProducesValidationProblem().ProducesProblem(412).ProducesProblem(413).ProducesProblem(415);
+            .ProducesValidationProblem().ProducesValidationProblem(422).ProducesProblem(412).ProducesProblem(413).ProducesProblem(415);
         templates.MapDelete("/{id}", DeleteAsync).WithName("DeleteTemplate")
             .WithSummary("Deletes a template. Messages that name it afterwards fail with 'template not found'.")
             .Produces(204).ProducesProblem(404).ProducesProblem(412);
@@ -120,10 +120,14 @@ public static class TemplatesApi
             return problem;
         }
         var errors = new ValidationErrors();
-        var template = body.Value!.ToTemplate(id, errors);
+        var limits = new ValidationErrors();
+        var template = body.Value!.ToTemplate(id, errors, limits);
         if (template is null)
         {
-            return Problems.Validation(errors.ToDictionary());
+            // Well-formed but beyond what Omni renders (loops over loops): 422, so a client tells it from a typo.
+            return errors.IsValid
+                ? Problems.Unprocessable(limits.ToDictionary(), "The template is beyond the rendering limits (see docs/templates.md#limits); simplify the parts named.")
+                : Problems.Validation(errors.ToDictionary());
         }
         var headers = context.Request.Headers;
         var result = await store.PutAsync(template, NullIfEmpty(headers.IfMatch.ToString()), NullIfEmpty(headers.IfNoneMatch.ToString()), cancellationToken);

@@ -148,7 +148,9 @@ public sealed class ContentComposer
                     $"Template '{template.Id}' has none of the locales {string.Join(" → ", chain)}.");
             }
             var model = TemplateRenderer.CreateModel(reference.Data, _brand);
-            partFor = channel => RenderTemplatePart(parts, locale!, channel, model);
+            // One budget for the whole message: data that blows one part up must not get the time again per channel.
+            var budget = new RenderBudget();
+            partFor = channel => RenderTemplatePart(parts, locale!, channel, model, budget);
         }
         else
         {
@@ -233,7 +235,7 @@ public sealed class ContentComposer
     }
 
     private (TemplatePart? Part, ContentFailure? Failure, string? SubjectFrom) RenderTemplatePart(
-        IReadOnlyDictionary<string, TemplatePart> parts, string locale, Channel channel, Dictionary<string, object?> model)
+        IReadOnlyDictionary<string, TemplatePart> parts, string locale, Channel channel, Dictionary<string, object?> model, RenderBudget budget)
     {
         parts.TryGetValue(channel.Name(), out var own);
         parts.TryGetValue(Template.DefaultPartKey, out var fallback);
@@ -252,15 +254,10 @@ public sealed class ContentComposer
                 return null;
             }
             var from = ownSource is not null ? ownName ?? channel.Name() : Template.DefaultPartKey;
-            if (!_renderer.TryRender(source, escapeHtml, model, out var output, out var reason))
+            // The writer stops at maxLength: a part longer than the contract is a render error, found without building it.
+            if (!_renderer.TryRender(source, escapeHtml, model, out var output, out var reason, maxLength, budget))
             {
                 error = new ContentFailure(ContentFailureReason.RenderError, $"locales.{locale}.{from}.{field}: {reason}");
-                return null;
-            }
-            if (output.Length > maxLength)
-            {
-                error = new ContentFailure(ContentFailureReason.RenderError,
-                    $"locales.{locale}.{from}.{field} rendered {output.Length} characters; at most {maxLength} are allowed.");
                 return null;
             }
             return output;

@@ -55,8 +55,12 @@ public static class TemplateRules
     public const int MaxDescriptionLength = 1000;
     public const int MaxLocales = 50;
 
-    /// <summary>Validates <paramref name="template"/>; errors are keyed by JSON path ("locales.fr-CA.email.subject").</summary>
-    public static void Validate(Template template, ValidationErrors errors, TemplateRenderer? renderer = null)
+    /// <summary>
+    /// Validates <paramref name="template"/>; errors are keyed by JSON path ("locales.fr-CA.email.subject"). A source beyond
+    /// the static <see cref="TemplateLimits"/> goes to <paramref name="limits"/> when given (the API answers it with 422,
+    /// not 400), else to <paramref name="errors"/>; it is never compiled.
+    /// </summary>
+    public static void Validate(Template template, ValidationErrors errors, TemplateRenderer? renderer = null, ValidationErrors? limits = null)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(errors);
@@ -130,14 +134,14 @@ public static class TemplateRules
                     errors.Add(partPath, "Give text, subject or html.");
                     continue;
                 }
-                ValidateSource($"{partPath}.text", part.Text, MessageRequestValidator.MaxTextLength, html: false, renderer, errors);
-                ValidateSource($"{partPath}.subject", part.Subject, MessageRequestValidator.MaxSubjectLength, html: false, renderer, errors);
-                ValidateSource($"{partPath}.html", part.Html, MessageRequestValidator.MaxHtmlLength, html: true, renderer, errors);
+                ValidateSource($"{partPath}.text", part.Text, MessageRequestValidator.MaxTextLength, html: false, renderer, errors, limits ?? errors);
+                ValidateSource($"{partPath}.subject", part.Subject, MessageRequestValidator.MaxSubjectLength, html: false, renderer, errors, limits ?? errors);
+                ValidateSource($"{partPath}.html", part.Html, MessageRequestValidator.MaxHtmlLength, html: true, renderer, errors, limits ?? errors);
             }
         }
     }
 
-    private static void ValidateSource(string path, string? source, int maxLength, bool html, TemplateRenderer renderer, ValidationErrors errors)
+    private static void ValidateSource(string path, string? source, int maxLength, bool html, TemplateRenderer renderer, ValidationErrors errors, ValidationErrors limits)
     {
         if (source is null)
         {
@@ -151,6 +155,11 @@ public static class TemplateRules
         if (path.EndsWith(".subject", StringComparison.Ordinal) && source.Any(c => c is '\r' or '\n'))
         {
             errors.Add(path, "A subject is one line.");
+            return;
+        }
+        if (TemplateLimits.Inspect(source) is { } tooComplex)
+        {
+            limits.Add(path, tooComplex);
             return;
         }
         if (renderer.Check(source, html) is { } problem)

@@ -12,7 +12,9 @@ namespace Omni.Core.Content;
 /// subject) are not escaped. Neither environment has a helper, partial or file system registered beyond Handlebars'
 /// built-in block helpers (<c>if</c>, <c>unless</c>, <c>each</c>, <c>with</c>, <c>lookup</c>), so a template can read
 /// nothing but its model: no file, no network. A missing variable renders as empty text (Handlebars' default).
-/// Compiled sources are cached (thread-safe, bounded).
+/// Compiled sources are cached (thread-safe, bounded). Every render is bounded by construction
+/// (<see cref="TemplateLimits"/>): it writes into a writer that stops at the part's maximum length, the data's lists count
+/// every item read, and a <see cref="RenderBudget"/> stops it when its time is spent.
 /// </summary>
 public sealed class TemplateRenderer
 {
@@ -23,7 +25,7 @@ public sealed class TemplateRenderer
 
     private readonly IHandlebars _html;
     private readonly IHandlebars _text;
-    private readonly ConcurrentDictionary<(bool Html, string Source), HandlebarsTemplate<object, object>> _cache = new();
+    private readonly ConcurrentDictionary<(bool Html, string Source), HandlebarsTemplate<TextWriter, object, object>> _cache = new();
 
     /// <summary>One renderer for the process: compiled sources are shared.</summary>
     public static TemplateRenderer Shared { get; } = new();
@@ -43,26 +45,43 @@ public sealed class TemplateRenderer
     }
 
     /// <summary>
-    /// Null when <paramref name="source"/> compiles and renders with an empty model; otherwise why not (a syntax error,
-    /// an unknown helper or a partial — none is registered).
+    /// Null when <paramref name="source"/> keeps to the static <see cref="TemplateLimits"/>, compiles and renders with an
+    /// empty model; otherwise why not (too deep, a syntax error, an unknown helper or a partial — none is registered).
     /// </summary>
     public string? Check(string source, bool html)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return TryRender(source, html, new Dictionary<string, object?>(StringComparer.Ordinal), out _, out var error) ? null : error;
+        return TemplateLimits.Inspect(source) ?? (TryRender(source, html, new Dictionary<string, object?>(StringComparer.Ordinal), out _, out var error) ? null : error);
     }
 
-    /// <summary>Renders <paramref name="source"/> with <paramref name="model"/>; false with a short reason when it cannot.</summary>
-    public bool TryRender(string source, bool html, object model, out string output, out string error)
+    /// <summary>
+    /// Renders <paramref name="source"/> with <paramref name="model"/>; false with a short reason when it cannot, or when it
+    /// reached a limit: more than <paramref name="maxLength"/> characters, or the <paramref name="budget"/>'s items or time
+    /// (a fresh budget when null).
+    /// </summary>
+    public bool TryRender(string source, bool html, object model, out string output, out string error,
+        int maxLength = TemplateLimits.MaxOutputLength, RenderBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(model);
         try
         {
             var template = Compile(source, html);
-            output = template(model, null!);
+            budget ??= new RenderBudget();
+            using var writer = new BoundedWriter(Math.Min(maxLength, TemplateLimits.MaxOutputLength), budget);
+            using (budget.Enter())
+            {
+                template(writer, model, null!);
+            }
+            output = writer.ToString();
             error = "";
             return true;
+        }
+        catch (Exception e) when (LimitOf(e) is { } limit)
+        {
+            output = "";
+            error = limit.Message;
+            return false;
         }
         catch (Exception e) when (e is not OutOfMemoryException and not InsufficientExecutionStackException)
         {
@@ -74,14 +93,28 @@ public sealed class TemplateRenderer
         }
     }
 
-    private HandlebarsTemplate<object, object> Compile(string source, bool html)
+    /// <summary>The limit reached, if any: the engine may wrap exceptions thrown from a writer or a list.</summary>
+    private static TemplateLimitException? LimitOf(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is TemplateLimitException limit)
+            {
+                return limit;
+            }
+        }
+        return null;
+    }
+
+    private HandlebarsTemplate<TextWriter, object, object> Compile(string source, bool html)
     {
         var key = (html, source);
         if (_cache.TryGetValue(key, out var cached))
         {
             return cached;
         }
-        var compiled = (html ? _html : _text).Compile(source);
+        using var reader = new StringReader(source);
+        var compiled = (html ? _html : _text).Compile(reader);
         if (_cache.Count >= MaxCachedTemplates)
         {
             _cache.Clear();
@@ -104,7 +137,7 @@ public sealed class TemplateRenderer
     /// <summary>
     /// The model a template sees: the properties of <paramref name="data"/> at the root and <paramref name="brand"/>
     /// under <c>brand</c> (brand wins over a <c>brand</c> property in the data). JSON numbers become long or decimal
-    /// (so "1.50" renders as 1.50), arrays object arrays, objects dictionaries.
+    /// (so "1.50" renders as 1.50), arrays <see cref="BoundedList"/>s (their items count against the render's budget), objects dictionaries.
     /// </summary>
     public static Dictionary<string, object?> CreateModel(JsonElement? data, BrandVariables? brand)
     {
@@ -120,7 +153,7 @@ public sealed class TemplateRenderer
         JsonValueKind.Object => element.EnumerateObject().Aggregate(
             new Dictionary<string, object?>(StringComparer.Ordinal),
             (map, property) => { map[property.Name] = FromJson(property.Value); return map; }),
-        JsonValueKind.Array => element.EnumerateArray().Select(FromJson).ToArray(),
+        JsonValueKind.Array => new BoundedList(element.EnumerateArray().Select(FromJson).ToArray()),
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Number => element.TryGetInt64(out var integer) ? integer
             : element.TryGetDecimal(out var number) ? number

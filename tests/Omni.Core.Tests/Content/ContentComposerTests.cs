@@ -355,7 +355,7 @@ public sealed class ContentComposerTests
         var result = Composer.Compose(ByTemplate("t", data: data), template, null, [Channel.WhatsApp]);
 
         Assert.Equal(ContentFailureReason.RenderError, result.Failure!.Reason);
-        Assert.Contains("20000", result.Failure.Detail);
+        Assert.Equal($"locales.en.default.text: the template's output passed {MessageRequestValidator.MaxTextLength} characters; rendering stopped.", result.Failure.Detail);
     }
 
     // ------------------------------------------------------------------ SMS budget

@@ -497,6 +497,43 @@ public sealed class OutboundPipelineTests(AzuriteFixture storage) : IClassFixtur
     }
 
     [Fact]
+    public async Task TemplatedMessage_DataThatExplodesOneChannel_FailsThatChannelOnceWithTheReason()
+    {
+        var h = NewHarness();
+        var templateId = "pairs-" + Guid.NewGuid().ToString("N")[..8];
+        await h.Templates.PutAsync(new Omni.Core.Content.Template
+        {
+            Id = templateId,
+            DefaultLocale = "en",
+            Locales = new Dictionary<string, IReadOnlyDictionary<string, Omni.Core.Content.TemplatePart>>
+            {
+                ["en"] = new Dictionary<string, Omni.Core.Content.TemplatePart>
+                {
+                    ["default"] = new("Code {{code}}", "Your code"),
+                    // Two nested loops are allowed; 900 items make 810,000 paragraphs of them.
+                    ["email"] = new(Html: "{{#each a}}{{#each @root.a}}<p>{{this}} and {{../this}}, as the data says.</p>{{/each}}{{/each}}"),
+                },
+            },
+        }, null, "*", CancellationToken.None);
+        var contact = await h.CreateContactAsync();
+        var data = $$"""{"code":"4821","a":[{{string.Join(',', Enumerable.Range(0, 900))}}]}""";
+        var id = await h.AcceptAsync(new MessageRequest
+        {
+            ContactId = contact.Id, Category = "transactional", Strategy = "first",
+            Content = new MessageContentRequest { Template = new TemplateReference { Id = templateId, Data = JsonDocument.Parse(data).RootElement } },
+        });
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await h.RunQueuesAsync();
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        var record = await h.GetAsync(id);
+        Assert.Contains("email: cannot carry this message: locales.en.email.html: the template's output passed 100000 characters; rendering stopped.", record.Trace);
+        Assert.False(record.Content.ContainsKey(Channel.Email));
+        Assert.Equal("Code 4821", Assert.Single(h.Sms.Calls).Content.Text);
+    }
+
+    [Fact]
     public async Task MissingTemplate_MakesTheMessageUndeliverable()
     {
         var h = NewHarness();

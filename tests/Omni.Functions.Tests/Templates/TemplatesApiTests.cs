@@ -248,6 +248,39 @@ public sealed class TemplatesApiTests : IClassFixture<AzuriteFixture>, IDisposab
     }
 
     [Fact]
+    public async Task Put_LoopsNestedBeyondTheLimit_Returns422SayingWhatIsAllowedAndWritesNothing()
+    {
+        var id = NewId();
+        var sixLoops = string.Concat(Enumerable.Repeat("{{#each @root.a}}", 6)) + "x" + string.Concat(Enumerable.Repeat("{{/each}}", 6));
+
+        using var response = await _http.PutAsync($"/api/templates/{id}", Json("""{"defaultLocale":"en","locales":{"en":{"email":{"html":"SIX"}}}}""".Replace("SIX", sixLoops, StringComparison.Ordinal)));
+
+        await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity, "locales.en.email.html");
+        var error = (await BodyAsync(response)).GetProperty("errors").GetProperty("locales.en.email.html")[0].GetString();
+        Assert.Contains("nested 3 deep; at most 2 are allowed", error);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/templates/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Preview_DataThatExplodes_StopsAtTheLimitWithTheReason()
+    {
+        var id = NewId();
+        await _http.PutAsync($"/api/templates/{id}", Json("""
+            {"defaultLocale":"en","locales":{"en":{"email":{"subject":"Pairs","html":"{{#each a}}{{#each @root.a}}<p>{{this}} and {{../this}} go well together.</p>{{/each}}{{/each}}"}}}}
+            """));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        using var response = await _http.PostAsync($"/api/templates/{id}/preview",
+            Json($$"""{"data":{"a":[{{string.Join(',', Enumerable.Range(0, 900))}}]},"channels":["email"]}"""));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var email = (await BodyAsync(response)).GetProperty("unusable").GetProperty("email");
+        Assert.Equal("renderError", email.GetProperty("reason").GetString());
+        Assert.Equal("locales.en.email.html: the template's output passed 100000 characters; rendering stopped.", email.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Preview_Errors_AreProblems()
     {
         var id = NewId();
