@@ -22,8 +22,12 @@ public static class TemplateLimits
     /// <summary>Characters any one render may produce, whatever the part; a part's own contract limit is usually lower.</summary>
     public const int MaxOutputLength = 256 * 1024;
 
-    /// <summary>Rendering time of one message (every channel and part; compiling not counted).</summary>
-    public static readonly TimeSpan RenderBudget = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// Rendering time of one message (every channel and part; compiling not counted). A backstop only: the output and item
+    /// limits stop an exploding template deterministically within milliseconds, while time is not deterministic (a GC pause,
+    /// a loaded machine), and running out of it fails the step for good — so it is far above what any real template needs.
+    /// </summary>
+    public static readonly TimeSpan RenderBudget = TimeSpan.FromSeconds(2);
 
     /// <summary>Block helpers that do not iterate; any other block (<c>each</c>, a section over a list) may.</summary>
     private static readonly HashSet<string> NonLoopBlocks = new(StringComparer.Ordinal) { "if", "unless", "with" };
