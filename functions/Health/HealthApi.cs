@@ -23,20 +23,32 @@ public static class HealthApi
 
     internal static async Task<IResult> GetHealthAsync(
         [FromKeyedServices(AzureConnections.HealthProbe)] TableServiceClient tables, UnresolvedReferences unresolved,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        ShortSecrets shortSecrets, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var storage = await CheckTableStorageAsync(tables, loggers.CreateLogger("Omni.Functions.Health"), cancellationToken);
-        var configuration = CheckConfiguration(unresolved);
+        var configuration = CheckConfiguration(unresolved, shortSecrets);
         var status = storage.Status != "healthy" ? "unhealthy" : configuration.Status != "healthy" ? "degraded" : "healthy";
         var report = new HealthReport(status, new Dictionary<string, HealthCheck> { ["tableStorage"] = storage, ["configuration"] = configuration });
         return TypedResults.Json(report, statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
-    /// <summary>Names the settings left as unresolved references (never their text: it carries the vault's URL).</summary>
-    private static HealthCheck CheckConfiguration(UnresolvedReferences unresolved) =>
-        unresolved.Keys.Count == 0
-            ? new HealthCheck("healthy", 0)
-            : new HealthCheck("degraded", 0, "unresolved Key Vault or App Configuration reference in: " + string.Join(", ", unresolved.SettingNames));
+    /// <summary>
+    /// Names the settings left as unresolved references (never their text: it carries the vault's URL) and the secrets set
+    /// too short to be used (never their values).
+    /// </summary>
+    private static HealthCheck CheckConfiguration(UnresolvedReferences unresolved, ShortSecrets shortSecrets)
+    {
+        var problems = new List<string>(2);
+        if (unresolved.Keys.Count > 0)
+        {
+            problems.Add("unresolved Key Vault or App Configuration reference in: " + string.Join(", ", unresolved.SettingNames));
+        }
+        if (shortSecrets.Keys.Count > 0)
+        {
+            problems.Add($"too short (minimum {ShortSecrets.MinimumLength} characters): " + string.Join(", ", shortSecrets.SettingNames));
+        }
+        return problems.Count == 0 ? new HealthCheck("healthy", 0) : new HealthCheck("degraded", 0, string.Join("; ", problems));
+    }
 
     private static async Task<HealthCheck> CheckTableStorageAsync(TableServiceClient tables, ILogger logger, CancellationToken cancellationToken)
     {

@@ -51,6 +51,30 @@ public sealed class HealthApiTests
     }
 
     [Fact]
+    public async Task Health_ShortChatAndSigningSecrets_Returns200DegradedNamingTheSettingsNotTheirValues()
+    {
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        using var factory = new FunctionAppFactory { StorageConnectionString = azurite.ConnectionString };
+        using var client = factory.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Chat:Secret", "short-chat-secret");
+            b.UseSetting("Webhooks:SigningSecret", "short-signing-secret");
+            b.UseSetting("Twilio:AuthToken", TwilioReference);
+        }).CreateClient();
+
+        using var response = await client.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        using var body = JsonDocument.Parse(text);
+        Assert.Equal("degraded", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(
+            "unresolved Key Vault or App Configuration reference in: Twilio__AuthToken; too short (minimum 32 characters): Chat__Secret, Webhooks__SigningSecret",
+            body.RootElement.GetProperty("checks").GetProperty("configuration").GetProperty("error").GetString());
+        Assert.DoesNotContain("short-chat-secret", text);
+    }
+
+    [Fact]
     public async Task Health_UnresolvedReferenceAndStorageUnreachable_Returns503Unhealthy()
     {
         using var factory = new FunctionAppFactory(); // storage on a closed port
