@@ -23,22 +23,34 @@ public static class HealthApi
 
     internal static async Task<IResult> GetHealthAsync(
         [FromKeyedServices(AzureConnections.HealthProbe)] TableServiceClient tables, UnresolvedReferences unresolved,
-        CancellationToken cancellationToken)
+        ShortSecrets shortSecrets, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var storage = await CheckTableStorageAsync(tables, cancellationToken);
-        var configuration = CheckConfiguration(unresolved);
+        var storage = await CheckTableStorageAsync(tables, loggers.CreateLogger("Omni.Functions.Health"), cancellationToken);
+        var configuration = CheckConfiguration(unresolved, shortSecrets);
         var status = storage.Status != "healthy" ? "unhealthy" : configuration.Status != "healthy" ? "degraded" : "healthy";
         var report = new HealthReport(status, new Dictionary<string, HealthCheck> { ["tableStorage"] = storage, ["configuration"] = configuration });
         return TypedResults.Json(report, statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
-    /// <summary>Names the settings left as unresolved references (never their text: it carries the vault's URL).</summary>
-    private static HealthCheck CheckConfiguration(UnresolvedReferences unresolved) =>
-        unresolved.Keys.Count == 0
-            ? new HealthCheck("healthy", 0)
-            : new HealthCheck("degraded", 0, "unresolved Key Vault or App Configuration reference in: " + string.Join(", ", unresolved.SettingNames));
+    /// <summary>
+    /// Names the settings left as unresolved references (never their text: it carries the vault's URL) and the secrets set
+    /// too short to be used (never their values).
+    /// </summary>
+    private static HealthCheck CheckConfiguration(UnresolvedReferences unresolved, ShortSecrets shortSecrets)
+    {
+        var problems = new List<string>(2);
+        if (unresolved.Keys.Count > 0)
+        {
+            problems.Add("unresolved Key Vault or App Configuration reference in: " + string.Join(", ", unresolved.SettingNames));
+        }
+        if (shortSecrets.Keys.Count > 0)
+        {
+            problems.Add($"too short (minimum {ShortSecrets.MinimumLength} characters): " + string.Join(", ", shortSecrets.SettingNames));
+        }
+        return problems.Count == 0 ? new HealthCheck("healthy", 0) : new HealthCheck("degraded", 0, string.Join("; ", problems));
+    }
 
-    private static async Task<HealthCheck> CheckTableStorageAsync(TableServiceClient tables, CancellationToken cancellationToken)
+    private static async Task<HealthCheck> CheckTableStorageAsync(TableServiceClient tables, ILogger logger, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -55,7 +67,21 @@ public static class HealthApi
         catch (Exception e) when (e is global::Azure.RequestFailedException or HttpRequestException or OperationCanceledException
                                       or global::Azure.Identity.AuthenticationFailedException or global::Azure.Identity.CredentialUnavailableException)
         {
-            return new HealthCheck("unhealthy", watch.ElapsedMilliseconds, e is OperationCanceledException ? "timed out after 5 s" : e.Message);
+            // The caller is anonymous: the exception's text (host names, ports, account names, error bodies) goes to the
+            // log only. The Azure SDK redacts credentials from its messages, and the connection string is never in them.
+            logger.LogWarning("Health: Table Storage check failed: {ExceptionType}: {Detail}", e.GetType().Name, e.Message);
+            return new HealthCheck("unhealthy", watch.ElapsedMilliseconds, DescribeStorageFailure(e));
         }
     }
+
+    /// <summary>A fixed text per failure kind, safe for anyone to read.</summary>
+    internal static string DescribeStorageFailure(Exception e) => e switch
+    {
+        OperationCanceledException => "Table Storage did not answer within 5 s",
+        global::Azure.Identity.AuthenticationFailedException or global::Azure.Identity.CredentialUnavailableException
+            or global::Azure.RequestFailedException { Status: StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden }
+            => "Table Storage refused the credentials",
+        global::Azure.RequestFailedException { Status: > 0 } failed => "Table Storage answered " + failed.Status,
+        _ => "Table Storage could not be reached",
+    };
 }

@@ -18,6 +18,7 @@ public static class CustomHandlerHosting
     {
         // First, so every later read (here and in every service) sees an unresolved Key Vault reference as unset.
         builder.Services.AddSingleton(UnresolvedReferences.Mask(builder.Configuration));
+        builder.Services.AddSingleton(ShortSecrets.Mask(builder.Configuration));
         if (builder.Configuration[PortVariable] is { Length: > 0 } port)
         {
             if (!int.TryParse(port, out var number) || number is <= 0 or > 65535)

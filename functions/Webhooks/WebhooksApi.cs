@@ -180,7 +180,7 @@ public static class WebhooksApi
         var secret = configuration[ChatSecretKey];
         if (string.IsNullOrEmpty(secret))
         {
-            logger.LogWarning("ChatWebhook: Chat__Secret is not configured; every request is refused");
+            logger.LogWarning("ChatWebhook: Chat__Secret is not configured (or shorter than 32 characters); every request is refused");
             return Unauthorized("ChatWebhook");
         }
         var (body, tooLarge) = await ReadBodyAsync(context.Request, cancellationToken);
@@ -243,7 +243,7 @@ public static class WebhooksApi
         var configured = configuration[AcsSecretKey];
         if (string.IsNullOrEmpty(configured))
         {
-            logger.LogWarning("AcsEvents: AcsEvents__Secret is not configured; every request is refused");
+            logger.LogWarning("AcsEvents: AcsEvents__Secret is not configured (or shorter than 32 characters); every request is refused");
             return Unauthorized("AcsEvents");
         }
         if (!WebhookCrypto.SecretEquals(configured, context.Request.Query["secret"].ToString()))

@@ -14,7 +14,7 @@ public sealed class ContactsEndToEndTests(DevHostFixture fixture)
     private static StringContent Json(string json, string mediaType = "application/json") => new(json, Encoding.UTF8, mediaType);
 
     [Fact]
-    public async Task Contact_PutGetPatchFindConsentDelete_RoundTripsThroughTheLocalRun()
+    public async Task Contact_PutGetPatchFindConsentDelete_RoundTripsThroughTheLocalRunAndErasesOnlyWithTheMasterKey()
     {
         var id = "e2e-" + Guid.NewGuid().ToString("N")[..10];
         var mobile = "07400 1" + Random.Shared.Next(0, 100_000).ToString("D5");
@@ -51,7 +51,12 @@ public sealed class ContactsEndToEndTests(DevHostFixture fixture)
             Json("""{"channel":"email","category":"marketing","state":"opted-in","source":"form","byContact":true,"evidence":"signup form","actor":"web"}"""));
         Assert.Equal(HttpStatusCode.Created, consent.StatusCode);
 
-        using var deleted = await http.DeleteAsync(Api($"contacts/{id}"));
+        // Erasure is admin-only: the function key is refused and erases nothing, the master key erases.
+        using var refused = await http.DeleteAsync(Api($"contacts/{id}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        using var stillThere = await http.GetAsync(Api($"contacts/{id}"));
+        Assert.Equal(HttpStatusCode.OK, stillThere.StatusCode);
+        using var deleted = await fixture.AdminHttp.DeleteAsync(Api($"contacts/{id}"));
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         using var gone = await http.GetAsync(Api($"contacts/{id}"));
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);

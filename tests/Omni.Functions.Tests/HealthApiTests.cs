@@ -51,6 +51,30 @@ public sealed class HealthApiTests
     }
 
     [Fact]
+    public async Task Health_ShortChatAndSigningSecrets_Returns200DegradedNamingTheSettingsNotTheirValues()
+    {
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        using var factory = new FunctionAppFactory { StorageConnectionString = azurite.ConnectionString };
+        using var client = factory.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Chat:Secret", "short-chat-secret");
+            b.UseSetting("Webhooks:SigningSecret", "short-signing-secret");
+            b.UseSetting("Twilio:AuthToken", TwilioReference);
+        }).CreateClient();
+
+        using var response = await client.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        using var body = JsonDocument.Parse(text);
+        Assert.Equal("degraded", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(
+            "unresolved Key Vault or App Configuration reference in: Twilio__AuthToken; too short (minimum 32 characters): Chat__Secret, Webhooks__SigningSecret",
+            body.RootElement.GetProperty("checks").GetProperty("configuration").GetProperty("error").GetString());
+        Assert.DoesNotContain("short-chat-secret", text);
+    }
+
+    [Fact]
     public async Task Health_UnresolvedReferenceAndStorageUnreachable_Returns503Unhealthy()
     {
         using var factory = new FunctionAppFactory(); // storage on a closed port
@@ -75,4 +99,50 @@ public sealed class HealthApiTests
         Assert.Equal("unhealthy", body.RootElement.GetProperty("status").GetString());
         Assert.Equal("unhealthy", body.RootElement.GetProperty("checks").GetProperty("tableStorage").GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task Health_TableStorageUnreachable_AnswersFixedTextNotTheExceptionMessage()
+    {
+        using var factory = new FunctionAppFactory(); // storage on a closed port: 127.0.0.1:9
+
+        using var response = await factory.CreateClient().GetAsync("/api/health");
+
+        var text = await response.Content.ReadAsStringAsync();
+        using var body = JsonDocument.Parse(text);
+        Assert.Equal("Table Storage could not be reached",
+            body.RootElement.GetProperty("checks").GetProperty("tableStorage").GetProperty("error").GetString());
+        Assert.DoesNotContain("127.0.0.1", text);
+    }
+
+    [Fact]
+    public async Task Health_TableStorageRefusesTheKey_AnswersCredentialsRefused()
+    {
+        await using var azurite = await Azurite.StartInMemoryAsync();
+        var wrongKey = Convert.ToBase64String(new byte[64]);
+        var connectionString = string.Join(';', azurite.ConnectionString.Split(';')
+            .Select(part => part.StartsWith("AccountKey=", StringComparison.Ordinal) ? "AccountKey=" + wrongKey : part));
+        using var factory = new FunctionAppFactory { StorageConnectionString = connectionString };
+
+        using var response = await factory.CreateClient().GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        using var body = JsonDocument.Parse(text);
+        Assert.Equal("Table Storage refused the credentials",
+            body.RootElement.GetProperty("checks").GetProperty("tableStorage").GetProperty("error").GetString());
+        Assert.DoesNotContain("devstoreaccount1", text);
+    }
+
+    [Theory]
+    [InlineData(404, "Table Storage answered 404")]
+    [InlineData(500, "Table Storage answered 500")]
+    [InlineData(0, "Table Storage could not be reached")]
+    public void DescribeStorageFailure_RequestFailed_NamesOnlyTheStatus(int status, string expected) =>
+        Assert.Equal(expected, Omni.Functions.Health.HealthApi.DescribeStorageFailure(
+            new global::Azure.RequestFailedException(status, "secret detail at https://account.table.core.windows.net")));
+
+    [Fact]
+    public void DescribeStorageFailure_Canceled_NamesTheTimeout() =>
+        Assert.Equal("Table Storage did not answer within 5 s",
+            Omni.Functions.Health.HealthApi.DescribeStorageFailure(new OperationCanceledException()));
 }

@@ -3,7 +3,8 @@
 # at the first one that is not what the README says, with a line saying which. It starts nothing itself:
 #
 #   ./omni run                                  # or: ./omni run -- --clock 23:00@Europe/London (night in London)
-#   tools/quickstart/replay.sh [DevHost URL] [function key]   # defaults http://127.0.0.1:7071, local-function-key
+#   tools/quickstart/replay.sh [DevHost URL] [function key] [master key]
+#   # defaults http://127.0.0.1:7071, local-function-key, local-master-key
 #
 # Step 2 depends on the hour as the DevHost sees it (GET /_devhost → clock.now): inside Ada's quiet hours (21:00–08:00
 # London) the shipping notice must be deferred, outside them delivered. Every README command is in this file verbatim
@@ -15,6 +16,8 @@ OMNI=${1:-http://127.0.0.1:7071}
 OMNI=${OMNI%/}
 # The DevHost checks function keys as Azure does; local-function-key is its well-known default (docs/devhost.md).
 KEY="x-functions-key: ${2:-local-function-key}"
+# Erasing a contact is admin-only: it takes the master key, local-master-key by default.
+ADMIN="x-functions-key: ${3:-local-master-key}"
 RUN=$(date +%s)
 id() { grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4; }
 
@@ -47,7 +50,7 @@ if [ "${HOUR#0}" -ge 21 ] || [ "${HOUR#0}" -lt 8 ]; then NIGHT=true; fi
 ok "London time as the app sees it: $(TZ=Europe/London date -d "$NOW" +%H:%M) (quiet hours: $NIGHT)"
 
 STEP="0. Ada"
-curl -s -H "$KEY" -X DELETE $OMNI/api/contacts/ada-lovelace >/dev/null
+curl -s -H "$ADMIN" -X DELETE $OMNI/api/contacts/ada-lovelace >/dev/null
 ANSWER=$(curl -s -H "$KEY" -X PUT $OMNI/api/contacts/ada-lovelace -H 'content-type: application/json' -d '{
   "displayName": "Ada Lovelace", "timeZone": "Europe/London", "quietHours": {"start": "21:00", "end": "08:00"},
   "preferredChannels": ["sms", "email"], "defaultRegion": "GB",

@@ -6,7 +6,8 @@ using Omni.Core.Messages;
 namespace Omni.Channels.Inbound;
 
 /// <summary>
-/// Messages from the app's own chat widget or backend (function ChatWebhook). The sender signs
+/// Messages from the app's own chat, posted by the app's backend on behalf of its widget (function ChatWebhook): the
+/// secret must stay server-side, since whoever holds it can post as any user. The sender signs
 /// <c>X-Omni-Signature: t={unix seconds},v1={hex HMAC-SHA256(Chat__Secret, "{t}.{raw body}")}</c>; the body is
 /// <c>{"id", "userId", "text", "sentAt"}</c>.
 /// </summary>

@@ -27,9 +27,11 @@ public sealed class PrivateTargetRefusedException : Exception
 
 /// <summary>
 /// Server-side request forgery protection for outbound webhooks: only public unicast addresses may be reached. Refused:
-/// unspecified, loopback, RFC 1918, CGNAT 100.64/10, link-local 169.254/16 (cloud metadata), 0/8, IETF 192.0.0/24, benchmarking
-/// 198.18/15, multicast and reserved 240/4 incl. broadcast; IPv6 ::, ::1, ULA fc00::/7, link-local fe80::/10, site-local
-/// fec0::/10, multicast ff00::/8, and the IPv4 address inside IPv4-mapped/compatible, NAT64 (64:ff9b::/96) and 6to4 (2002::/16) forms.
+/// unspecified, loopback, RFC 1918, CGNAT 100.64/10, link-local 169.254/16 (cloud metadata), 0/8, IETF 192.0.0/24, documentation
+/// 192.0.2/24, 198.51.100/24 and 203.0.113/24, benchmarking 198.18/15, Azure's wire server 168.63.129.16, multicast and reserved
+/// 240/4 incl. broadcast; IPv6 ::, ::1, ULA fc00::/7, link-local fe80::/10, site-local fec0::/10, multicast ff00::/8,
+/// documentation 2001:db8::/32, Teredo 2001::/32, local-use NAT64 64:ff9b:1::/48, and the IPv4 address inside
+/// IPv4-mapped (::ffff:0:0/96), IPv4-compatible, NAT64 (64:ff9b::/96) and 6to4 (2002::/16) forms.
 /// </summary>
 public static class PrivateNetworkGuard
 {
@@ -76,6 +78,14 @@ public static class PrivateNetworkGuard
         if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0)
         {
             return IsPublicV4(b[12..16]);
+        }
+
+        // 64:ff9b:1::/48 local-use NAT64 (RFC 8215): the operator picks where the IPv4 address sits, so refuse the prefix.
+        // 2001::/32 Teredo tunnels to an obfuscated IPv4 server and client. 2001:db8::/32 is documentation only.
+        if ((b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4] == 0x00 && b[5] == 0x01) ||
+            (b[0] == 0x20 && b[1] == 0x01 && ((b[2] == 0x00 && b[3] == 0x00) || (b[2] == 0x0D && b[3] == 0xB8))))
+        {
+            return false;
         }
 
         // 2002::/16 6to4 carries an IPv4 address in bits 16-47.
@@ -155,7 +165,11 @@ public static class PrivateNetworkGuard
             (b[0] == 172 && (b[1] & 0xF0) == 16) || // 172.16/12
             (b[0] == 192 && b[1] == 168) || // 192.168/16
             (b[0] == 192 && b[1] == 0 && b[2] == 0) || // 192.0.0/24 IETF protocol assignments
+            (b[0] == 192 && b[1] == 0 && b[2] == 2) || // 192.0.2/24 TEST-NET-1
+            (b[0] == 198 && b[1] == 51 && b[2] == 100) || // 198.51.100/24 TEST-NET-2
+            (b[0] == 203 && b[1] == 0 && b[2] == 113) || // 203.0.113/24 TEST-NET-3
             (b[0] == 198 && (b[1] & 0xFE) == 18) || // 198.18/15 benchmarking
+            (b[0] == 168 && b[1] == 63 && b[2] == 129 && b[3] == 16) || // Azure wire server: DHCP, DNS, VM agent, health probes
             b[0] >= 224); // multicast 224/4, reserved 240/4, broadcast
     }
 }

@@ -20,8 +20,8 @@ public sealed record ReceivedRequest(string Method, string PathAndQuery, IReadOn
 /// </summary>
 public sealed class SandboxFixture : IAsyncLifetime
 {
-    public const string EventsSecret = "test-events-secret";
-    public const string ChatSecret = "test-chat-secret";
+    public const string EventsSecret = "test-events-secret-0123456789abcdef";
+    public const string ChatSecret = "test-chat-secret-0123456789abcdefgh";
 
     private WebApplication? _sandboxApp;
     private WebApplication? _receiverApp;

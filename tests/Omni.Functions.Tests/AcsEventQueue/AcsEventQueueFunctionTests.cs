@@ -20,7 +20,7 @@ namespace Omni.Functions.Tests.AcsEventQueue;
 /// </summary>
 public sealed class AcsEventQueueFunctionTests : IDisposable
 {
-    private const string Secret = "acs-secret-0123456789";
+    private const string Secret = "acs-secret-0123456789abcdefghijklmnop";
 
     // A delivery report in the documented shape, one event as Event Grid writes it to a queue (not an array).
     private const string SmsDeliveryReport = """

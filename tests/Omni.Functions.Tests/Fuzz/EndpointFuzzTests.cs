@@ -20,10 +20,10 @@ public sealed class EndpointFuzzTests : IClassFixture<AzuriteFixture>, IAsyncLif
 {
     private const string SeedContact = "fuzz-seed";
     private const string SeedTemplate = "fuzz-seed";
-    private const string AcsSecret = "acs-secret-fuzz-0123456789";
+    private const string AcsSecret = "acs-secret-fuzz-0123456789abcdefghijkl";
     private const string TwilioToken = "twilio-token-fuzz-0123456789";
     private const string MetaSecret = "meta-secret-fuzz-0123456789";
-    private const string ChatSecret = "chat-secret-fuzz-0123456789";
+    private const string ChatSecret = "chat-secret-fuzz-0123456789abcdefghijkl";
 
     private const string ContactBody = """{"displayName":"Fuzz Seed","locale":"en-GB","timeZone":"Europe/London","preferredChannels":["sms","email"],"tags":["vip"],"defaultRegion":"GB","addresses":{"sms":{"value":"+447400100001"},"email":{"value":"fuzz.seed@example.com"}}}""";
     private const string PatchBody = """{"displayName":"Fuzz Patched","tags":["a"],"quietHours":{"start":"21:00","end":"08:00"}}""";

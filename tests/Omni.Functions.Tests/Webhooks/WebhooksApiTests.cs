@@ -16,11 +16,11 @@ namespace Omni.Functions.Tests.Webhooks;
 /// </summary>
 public sealed class WebhooksApiTests : IDisposable
 {
-    private const string AcsSecret = "acs-secret-0123456789";
+    private const string AcsSecret = "acs-secret-0123456789abcdefghijklmnop";
     private const string TwilioToken = "twilio-token-0123456789";
     private const string MetaSecret = "meta-app-secret-0123456789";
     private const string MetaVerifyToken = "meatyhamhock";
-    private const string ChatSecret = "chat-secret-0123456789";
+    private const string ChatSecret = "chat-secret-0123456789abcdefghijklmnop";
     private const string PublicHost = "omni-func.azurewebsites.net";
 
     // provider-specs.md §5.3, MicrosoftDocs communication-services-telephony-sms-events.md (verbatim).
@@ -644,6 +644,31 @@ public sealed class WebhooksApiTests : IDisposable
         using var response = await http.SendAsync(ChatRequest(ChatBody, DateTimeOffset.UtcNow, literal));
 
         await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        AssertNothingEnqueued();
+    }
+
+    [Fact]
+    public async Task Chat_SecretShorterThan32Characters_RefusesARequestSignedWithIt()
+    {
+        // A short HMAC key can be brute-forced offline from one signed request: it counts as unset.
+        const string shortSecret = "chat-secret-31-characters-long!";
+        using var http = Client(more: b => b.UseSetting("Chat:Secret", shortSecret));
+
+        using var response = await http.SendAsync(ChatRequest(ChatBody, DateTimeOffset.UtcNow, shortSecret));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        AssertNothingEnqueued();
+    }
+
+    [Fact]
+    public async Task Acs_SecretShorterThan32Characters_RefusesARequestCarryingIt()
+    {
+        const string shortSecret = "acs-secret-0123456789";
+        using var http = Client(more: b => b.UseSetting("AcsEvents:Secret", shortSecret));
+
+        using var response = await http.PostAsync($"/api/webhooks/acs?secret={shortSecret}", Json(SmsReceived));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         AssertNothingEnqueued();
     }
 

@@ -25,12 +25,12 @@ public static class SandboxEnvironment
     /// <summary>Twilio's documented "valid From" magic test number.</summary>
     public const string TwilioFrom = "+15005550006";
 
-    public const string AcsEventsSecret = "sandbox-acs-events-secret";
-    public const string WebhooksSigningSecret = "sandbox-webhooks-signing-secret";
-    public const string InAppSigningSecret = "sandbox-inapp-signing-secret";
-    public const string AppEventsSigningSecret = "sandbox-app-events-signing-secret";
+    public const string AcsEventsSecret = "sandbox-acs-events-secret-0123456789";
+    public const string WebhooksSigningSecret = "sandbox-webhooks-signing-secret-0123456789";
+    public const string InAppSigningSecret = "sandbox-inapp-signing-secret-0123456789";
+    public const string AppEventsSigningSecret = "sandbox-app-events-signing-secret-0123456789";
     public const string UnsubscribeSecret = "sandbox-unsubscribe-secret";
-    public const string ChatSecret = "sandbox-chat-secret";
+    public const string ChatSecret = "sandbox-chat-secret-0123456789abcdef";
     public const string MetaAppSecret = "sandbox-meta-app-secret";
     public const string MetaVerifyToken = "sandbox-meta-verify-token";
 
