@@ -6,18 +6,14 @@ namespace Omni.Functions.Hosting;
 /// literal text, which anyone can guess: used as an HMAC key or password it would let a forger in. <see cref="Mask"/>
 /// makes every such setting read as unset, so each reader's "not configured" path applies. Holds names only, never values.
 /// </summary>
-public sealed class UnresolvedReferences
+public sealed class UnresolvedReferences : MaskedSettings
 {
     private static readonly string[] Prefixes = ["@Microsoft.KeyVault(", "@Microsoft.AppConfiguration("];
 
-    public UnresolvedReferences(IEnumerable<string> keys) =>
-        Keys = keys.Order(StringComparer.OrdinalIgnoreCase).ToArray();
-
-    /// <summary>Configuration keys (<c>Section:Key</c>) whose value was an unresolved reference, sorted.</summary>
-    public IReadOnlyList<string> Keys { get; }
-
-    /// <summary>The same keys as app setting names (<c>Section__Key</c>), the way operators set them.</summary>
-    public IEnumerable<string> SettingNames => Keys.Select(k => k.Replace(":", "__", StringComparison.Ordinal));
+    public UnresolvedReferences(IEnumerable<string> keys)
+        : base(keys)
+    {
+    }
 
     /// <summary>Whether <paramref name="value"/> is a platform reference the platform left unresolved.</summary>
     public static bool IsReference(string? value)
@@ -37,13 +33,6 @@ public sealed class UnresolvedReferences
     /// Adds a last configuration source that maps every setting now holding a reference to null (the last provider wins,
     /// and a null value reads as unset) and returns their names. Call it once the platform's sources are in.
     /// </summary>
-    public static UnresolvedReferences Mask(ConfigurationManager configuration)
-    {
-        var keys = configuration.AsEnumerable().Where(e => IsReference(e.Value)).Select(e => e.Key).ToArray();
-        if (keys.Length > 0)
-        {
-            configuration.AddInMemoryCollection(keys.Select(k => new KeyValuePair<string, string?>(k, null)));
-        }
-        return new UnresolvedReferences(keys);
-    }
+    public static UnresolvedReferences Mask(ConfigurationManager configuration) =>
+        new(MaskKeys(configuration, configuration.AsEnumerable().Where(e => IsReference(e.Value)).Select(e => e.Key).ToArray()));
 }
