@@ -32,12 +32,16 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
 }));
 builder.Services.AddServiceBusFunction<EchoFunction>(EchoFunction.Name);
 builder.Services.AddMessaging(builder.Configuration);
+// Who may call what: the host's function keys, or Entra ID app roles behind App Service authentication (SECURITY.md).
+builder.Services.AddCallerAuth();
 
 var app = builder.Build();
 app.LogClockOffset();
 app.UseExceptionHandler();
 // Errors the framework answers itself (404, 405, 415 from routing) get a problem+json body too, saying what to send.
 app.UseStatusCodePages(StatusCodePages.WriteAsync);
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapReadiness();
 app.MapHealthApi();
 app.MapContactsApi();

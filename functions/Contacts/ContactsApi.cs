@@ -21,29 +21,29 @@ public static class ContactsApi
     {
         var contacts = app.MapGroup("/api/contacts").WithTags("Contacts");
 
-        contacts.MapGet("/", FindAsync).WithName("FindContact")
+        contacts.MapGet("/", FindAsync).WithName("FindContact").RequireAuthorization(CallerRoles.ContactsRead)
             .WithSummary("Finds the contact that has an address (phone, email, WhatsApp id, ...).")
             .Produces<ContactList>().ProducesValidationProblem();
-        contacts.MapGet("/{id}", GetAsync).WithName("GetContact")
+        contacts.MapGet("/{id}", GetAsync).WithName("GetContact").RequireAuthorization(CallerRoles.ContactsRead)
             .WithSummary("Gets a contact; the ETag header is its version for If-Match.")
             .Produces<ContactResource>().ProducesProblem(404);
-        contacts.MapPut("/{id}", PutAsync).WithName("PutContact")
+        contacts.MapPut("/{id}", PutAsync).WithName("PutContact").RequireAuthorization(CallerRoles.ContactsWrite)
             .WithSummary("Creates or replaces a contact. If-Match: only that version; If-None-Match: * only if new.")
             .Accepts<ContactInput>("application/json")
             .Produces<ContactResource>(200).Produces<ContactResource>(201)
             .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(412).ProducesProblem(413).ProducesProblem(415);
-        contacts.MapPatch("/{id}", PatchAsync).WithName("PatchContact")
+        contacts.MapPatch("/{id}", PatchAsync).WithName("PatchContact").RequireAuthorization(CallerRoles.ContactsWrite)
             .WithSummary("Changes some fields with a JSON merge patch (RFC 7396): null removes, objects merge.")
             .Accepts<ContactInput>(Problems.MergePatchMediaType)
             .Produces<ContactResource>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(413);
-        contacts.MapDelete("/{id}", DeleteAsync).WithName("DeleteContact")
+        contacts.MapDelete("/{id}", DeleteAsync).WithName("DeleteContact").RequireAuthorization(CallerRoles.ContactsErase)
             .WithSummary("Erases a contact: profile, address index entries, consent history, and its message log and timeline.")
             .Produces(204).ProducesProblem(404).ProducesProblem(412);
 
-        contacts.MapGet("/{id}/consent", GetConsentAsync).WithName("GetConsent")
+        contacts.MapGet("/{id}/consent", GetConsentAsync).WithName("GetConsent").RequireAuthorization(CallerRoles.ContactsRead)
             .WithSummary("Current consent per channel and category, and the full history.")
             .Produces<ConsentResource>().ProducesProblem(404);
-        contacts.MapPost("/{id}/consent", PostConsentAsync).WithName("RecordConsent")
+        contacts.MapPost("/{id}/consent", PostConsentAsync).WithName("RecordConsent").RequireAuthorization(CallerRoles.ContactsWrite)
             .WithSummary("Records an opt-in or opt-out with its evidence. An opt-out is sticky: only the contact's own opt-in lifts it.")
             .Accepts<ConsentInput>("application/json")
             .Produces<ConsentResource>(201).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);

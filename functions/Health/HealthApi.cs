@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Omni.Azure.Tables;
 using Omni.Functions.Hosting;
+using Omni.Functions.Http;
 using Omni.Functions.Infrastructure;
 
 namespace Omni.Functions.Health;
@@ -23,10 +24,10 @@ public static class HealthApi
 
     internal static async Task<IResult> GetHealthAsync(
         [FromKeyedServices(AzureConnections.HealthProbe)] TableServiceClient tables, UnresolvedReferences unresolved,
-        ShortSecrets shortSecrets, ILoggerFactory loggers, CancellationToken cancellationToken)
+        ShortSecrets shortSecrets, CallerAuthSettings callerAuth, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var storage = await CheckTableStorageAsync(tables, loggers.CreateLogger("Omni.Functions.Health"), cancellationToken);
-        var configuration = CheckConfiguration(unresolved, shortSecrets);
+        var configuration = CheckConfiguration(unresolved, shortSecrets, callerAuth);
         var status = storage.Status != "healthy" ? "unhealthy" : configuration.Status != "healthy" ? "degraded" : "healthy";
         var report = new HealthReport(status, new Dictionary<string, HealthCheck> { ["tableStorage"] = storage, ["configuration"] = configuration });
         return TypedResults.Json(report, statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
@@ -34,11 +35,15 @@ public static class HealthApi
 
     /// <summary>
     /// Names the settings left as unresolved references (never their text: it carries the vault's URL) and the secrets set
-    /// too short to be used (never their values).
+    /// too short to be used (never their values), and why caller-facing endpoints refuse every request, if they do.
     /// </summary>
-    private static HealthCheck CheckConfiguration(UnresolvedReferences unresolved, ShortSecrets shortSecrets)
+    private static HealthCheck CheckConfiguration(UnresolvedReferences unresolved, ShortSecrets shortSecrets, CallerAuthSettings callerAuth)
     {
-        var problems = new List<string>(2);
+        var problems = new List<string>(3);
+        if (callerAuth.Refusal is { } refusal)
+        {
+            problems.Add(refusal);
+        }
         if (unresolved.Keys.Count > 0)
         {
             problems.Add("unresolved Key Vault or App Configuration reference in: " + string.Join(", ", unresolved.SettingNames));

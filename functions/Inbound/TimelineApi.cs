@@ -14,7 +14,7 @@ public static class TimelineApi
 {
     public static void MapTimelineApi(this WebApplication app)
     {
-        app.MapGet("/api/contacts/{id}/timeline", GetTimelineAsync).WithTags("Contacts").WithName("GetContactTimeline")
+        app.MapGet("/api/contacts/{id}/timeline", GetTimelineAsync).WithTags("Contacts").WithName("GetContactTimeline").RequireAuthorization(CallerRoles.ContactsRead)
             .WithSummary("The contact's timeline, newest first: outbound messages and inbound messages (replies, keywords) on every channel.")
             .WithDescription("Filters: channel (sms, email, whatsapp, inapp, webhook, push), from/to (ISO 8601, inclusive), limit (1-200, default 50). " +
                 "Pass the continuation of a page to get the next one; it is absent on the last page.")

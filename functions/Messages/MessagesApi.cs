@@ -23,17 +23,17 @@ public static class MessagesApi
     public static void MapMessagesApi(this WebApplication app)
     {
         var group = app.MapGroup("/api/messages").WithTags("Messages");
-        group.MapPost("/", SendAsync).WithName("SendMessage")
+        group.MapPost("/", SendAsync).WithName("SendMessage").RequireAuthorization(CallerRoles.MessagesSend)
             .WithSummary("Sends a message to a contact (or to inline addresses): Omni picks the channel(s). Idempotency-Key header recommended.")
             .Accepts<MessageRequest>("application/json")
             .Produces<MessageAccepted>(202).Produces<MessageAccepted>(200)
             .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
-        group.MapPost("/batch", SendBatchAsync).WithName("SendMessageBatch")
+        group.MapPost("/batch", SendBatchAsync).WithName("SendMessageBatch").RequireAuthorization(CallerRoles.MessagesSend)
             .WithSummary($"Sends up to {MaxBatch} messages; all are validated first and none is accepted unless all are valid.")
             .Accepts<MessageBatchRequest>("application/json")
             .Produces<MessageBatchAccepted>(202).Produces<MessageBatchAccepted>(200)
             .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
-        group.MapGet("/{id}", GetAsync).WithName("GetMessage")
+        group.MapGet("/{id}", GetAsync).WithName("GetMessage").RequireAuthorization(CallerRoles.MessagesRead)
             .WithSummary("A message's status, plan, decision trace and attempts (with status history and cost). Addresses are masked.")
             .Produces<MessageView>().ProducesProblem(404);
     }

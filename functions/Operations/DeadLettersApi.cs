@@ -49,7 +49,7 @@ public static class DeadLettersApi
     public static void MapOperationsApi(this WebApplication app)
     {
         // Admin-only (the host's master key): kept out of the public OpenAPI document; see docs/operations.md.
-        var group = app.MapGroup("/api/ops/deadletters").WithTags("Operations").ExcludeFromDescription();
+        var group = app.MapGroup("/api/ops/deadletters").WithTags("Operations").ExcludeFromDescription().RequireAuthorization(CallerRoles.Operations);
         group.MapGet("/", CountAsync).WithName("CountDeadLetters");
         group.MapGet("/{queue}", ListAsync).WithName("ListDeadLetters");
         group.MapPost("/{queue}/{messageId}/{action}", ActAsync).WithName("SettleDeadLetter");

@@ -30,10 +30,10 @@ public static class StatsApi
 
     public static void MapStatsApi(this WebApplication app)
     {
-        app.MapGet("/api/stats/channels", GetChannelStatsAsync).WithName("ChannelStats").WithTags("Stats")
+        app.MapGet("/api/stats/channels", GetChannelStatsAsync).WithName("ChannelStats").RequireAuthorization(CallerRoles.Operations).WithTags("Stats")
             .WithSummary($"Channel KPIs over [from, to) (ISO 8601; default the last 7 days, at most {MaxPeriodDays} days), per channel, provider and hour|day.")
             .Produces<ChannelStatsReport>().ProducesProblem(400);
-        app.MapGet("/api/dashboard", GetDashboardAsync).WithName("Dashboard").WithTags("Stats")
+        app.MapGet("/api/dashboard", GetDashboardAsync).WithName("Dashboard").RequireAuthorization(CallerRoles.Operations).WithTags("Stats")
             .WithSummary("A self-contained HTML dashboard comparing the channels over [from, to).")
             .Produces(200, contentType: "text/html").ProducesProblem(400);
     }

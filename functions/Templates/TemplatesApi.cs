@@ -27,21 +27,21 @@ public static class TemplatesApi
     {
         var templates = app.MapGroup("/api/templates").WithTags("Templates");
 
-        templates.MapGet("/", ListAsync).WithName("ListTemplates")
+        templates.MapGet("/", ListAsync).WithName("ListTemplates").RequireAuthorization(CallerRoles.TemplatesRead)
             .WithSummary("Lists templates in id order, a page at a time (?pageSize=1..100, ?continuation= from the previous page).")
             .Produces<TemplateList>().ProducesValidationProblem();
-        templates.MapGet("/{id}", GetAsync).WithName("GetTemplate")
+        templates.MapGet("/{id}", GetAsync).WithName("GetTemplate").RequireAuthorization(CallerRoles.TemplatesRead)
             .WithSummary("Gets a template; the ETag header is its version for If-Match.")
             .Produces<TemplateResource>().ProducesProblem(404);
-        templates.MapPut("/{id}", PutAsync).WithName("PutTemplate")
+        templates.MapPut("/{id}", PutAsync).WithName("PutTemplate").RequireAuthorization(CallerRoles.TemplatesWrite)
             .WithSummary("Creates or replaces a template (every part must compile; 422 beyond the rendering limits). If-Match: only that version; If-None-Match: * only if new.")
             .Accepts<TemplateInput>("application/json")
             .Produces<TemplateResource>(200).Produces<TemplateResource>(201)
             .ProducesValidationProblem().ProducesValidationProblem(422).ProducesProblem(412).ProducesProblem(413).ProducesProblem(415);
-        templates.MapDelete("/{id}", DeleteAsync).WithName("DeleteTemplate")
+        templates.MapDelete("/{id}", DeleteAsync).WithName("DeleteTemplate").RequireAuthorization(CallerRoles.TemplatesWrite)
             .WithSummary("Deletes a template. Messages that name it afterwards fail with 'template not found'.")
             .Produces(204).ProducesProblem(404).ProducesProblem(412);
-        templates.MapPost("/{id}/preview", PreviewAsync).WithName("PreviewTemplate")
+        templates.MapPost("/{id}/preview", PreviewAsync).WithName("PreviewTemplate").RequireAuthorization(CallerRoles.TemplatesRead)
             .WithSummary("Renders the template with sample data for some channels: the locale used, the content, the SMS segments.")
             .Accepts<PreviewInput>("application/json")
             .Produces<PreviewResult>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
