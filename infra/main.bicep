@@ -57,6 +57,21 @@ param appEventsUrl string = ''
 @description('URL of the app\'s in-app message endpoint (InApp__Endpoint).')
 param inAppEndpoint string = ''
 
+// Who may call the API (SECURITY.md, "Who can call what"; docs/deploy.md, "Entra ID mode"). ./omni publish reads the
+// same OMNI_AUTH_MODE: EntraId publishes the caller-facing functions anonymous, for App Service authentication.
+@allowed([ 'FunctionKeys', 'EntraId' ])
+@description('Auth__Mode: FunctionKeys (the host checks function and master keys) or EntraId (App Service authentication validates Entra ID tokens; the app checks app roles per endpoint).')
+param authMode string = 'FunctionKeys'
+
+@description('EntraId mode: application (client) id of Omni\'s app registration, which defines the app roles callers hold.')
+param entraClientId string = ''
+
+@description('EntraId mode: tenant of that app registration; empty: the tenant of this deployment.')
+param entraTenantId string = ''
+
+@description('EntraId mode: an extra token audience to accept besides api://<entraClientId> and the client id itself, e.g. a custom application id URI.')
+param entraAudience string = ''
+
 @minValue(40)
 @maxValue(1000)
 @description('Flex Consumption: most instances the app scales out to.')
@@ -204,6 +219,10 @@ module functionApp 'app/function.bicep' = {
     emailSenderAddress: communication.outputs.emailSenderAddress
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    authMode: authMode
+    entraClientId: entraClientId
+    entraTenantId: empty(entraTenantId) ? tenant().tenantId : entraTenantId
+    entraAudience: entraAudience
   }
   // The host needs its storage, Service Bus and Key Vault roles the moment it starts.
   dependsOn: [

@@ -28,6 +28,21 @@ param maximumInstanceCount int = 100
 @allowed([ 512, 2048, 4096 ])
 param instanceMemoryMB int = 2048
 
+@allowed([ 'FunctionKeys', 'EntraId' ])
+param authMode string = 'FunctionKeys'
+param entraClientId string = ''
+param entraTenantId string = ''
+param entraAudience string = ''
+
+// Routes every caller reaches without an Entra ID token in EntraId mode: provider webhooks and unsubscribe links
+// verify their own signatures, health and the OpenAPI document are public (the anonymous functions' routes).
+var publicPaths = [
+  '/api/health'
+  '/api/openapi.json'
+  '/api/webhooks/*'
+  '/api/unsubscribe/*'
+]
+
 // Settings the Functions host and Omni read (see docs/deploy.md, "App settings"). Identity-based connections:
 // <connection>__credential = managedidentity + __clientId selects the user-assigned identity.
 var connectionSettings = [
@@ -44,6 +59,7 @@ var connectionSettings = [
   { name: 'AZURE_CLIENT_ID', value: identityClientId }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+  { name: 'Auth__Mode', value: authMode }
 ]
 
 // Provider secrets as Key Vault references (no version: the latest secret version is used and rotations are
@@ -106,6 +122,44 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       appSettings: concat(connectionSettings, secretSettings, parameterSettings)
+    }
+  }
+}
+
+// EntraId mode: App Service authentication validates callers' Entra ID tokens (client credentials, app roles) and
+// forwards the caller in X-MS-CLIENT-PRINCIPAL, which it strips from incoming requests; no token, no entry (401).
+// The platform sets WEBSITE_AUTH_ENABLED=True, without which the app refuses every caller-facing request.
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = if (authMode == 'EntraId') {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: publicPaths
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: entraClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${entraTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: concat([ 'api://${entraClientId}', entraClientId ], empty(entraAudience) ? [] : [ entraAudience ])
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
     }
   }
 }

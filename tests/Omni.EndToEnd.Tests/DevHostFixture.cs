@@ -18,6 +18,9 @@ public class DevHostFixture : IAsyncLifetime
     /// <summary>How far this DevHost shifts the clock (its <c>--clock</c>); none by default.</summary>
     protected virtual TimeSpan ClockOffset => TimeSpan.Zero;
 
+    /// <summary>Whether this DevHost simulates App Service authentication in Entra ID mode (its <c>--entra</c>).</summary>
+    protected virtual bool EntraId => false;
+
     public DevHostServer Server { get; private set; } = null!;
 
     /// <summary>Sends the function key, as an app calling Omni does; anonymous routes (webhooks) ignore it.</summary>
@@ -38,6 +41,7 @@ public class DevHostFixture : IAsyncLifetime
             QueuesFile = Path.Combine(TestPaths.RepositoryRoot, "infra", "queues.json"),
             AcsEvents = AcsEvents,
             ClockOffset = ClockOffset,
+            EntraId = EntraId,
             // Short escalation deadlines so the escalation scenario runs in seconds.
             HandlerEnvironment = new Dictionary<string, string> { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
         }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));

@@ -33,6 +33,7 @@ internal static class ConfigurationKeys
 {
     private const string Connections = "functions/Infrastructure/AzureConnections.cs";
     private const string Hosting = "functions/Hosting/CustomHandlerHosting.cs";
+    private const string CallerAuth = "functions/Http/CallerAuth.cs";
     private const string Telemetry = "functions/Hosting/Telemetry.cs";
     private const string Channels = "functions/Infrastructure/ChannelRegistration.cs";
     private const string Sms = "shared/Omni.Channels/Outbound/SmsSender.cs";
@@ -64,6 +65,10 @@ internal static class ConfigurationKeys
         new("APPLICATIONINSIGHTS_CONNECTION_STRING", "host.json", "\"applicationInsights\"", KeySource.Bicep),
         new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "host.json", "\"applicationInsights\"", KeySource.Bicep),
         new("WEBSITE_HOSTNAME", Hosting, "\"WEBSITE_HOSTNAME\"", KeySource.Host),
+        // Who may call what (SECURITY.md): Bicep writes the mode from OMNI_AUTH_MODE (@allowed, so not a probed parameter);
+        // App Service sets WEBSITE_AUTH_ENABLED=True when its authentication is on (the authsettingsV2 resource).
+        new("Auth__Mode", CallerAuth, "\"Auth:Mode\"", KeySource.Bicep),
+        new("WEBSITE_AUTH_ENABLED", CallerAuth, "\"WEBSITE_AUTH_ENABLED\"", KeySource.Host),
         // OpenTelemetry's standard variables (docs/observability.md): export only when the endpoint is set.
         new("OTEL_EXPORTER_OTLP_ENDPOINT", Telemetry, "\"OTEL_EXPORTER_OTLP_ENDPOINT\"", KeySource.Optional),
         new("OTEL_SERVICE_NAME", Telemetry, "\"OTEL_SERVICE_NAME\"", KeySource.Optional),

@@ -21,7 +21,9 @@ internal static class DevHostBanner
             acs.AcsEventsQueue is { } queue ? $"  sandbox  ACS events on queue {queue.Name}, as Event Grid delivers them in Azure (--acs-events queue)"
                 : acs.AcsEventsUrl is { } url ? $"  sandbox  ACS events posted to {url.AbsolutePath} (--acs-events webhook)"
                 : "  sandbox  no ACS events: the queues file has no acs-events queue (add it, or pass --acs-events webhook)",
-            $"  keys     {server.Keys.Describe()}",
+            server.EntraId
+                ? "  auth     Entra ID, simulated (--entra): Authorization: Bearer devhost.<app>.<Role1+Role2> for caller-facing functions; no keys"
+                : $"  keys     {server.Keys.Describe()}",
         ];
     }
 

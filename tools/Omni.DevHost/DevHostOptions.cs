@@ -40,6 +40,12 @@ public sealed record DevHostOptions
     /// </summary>
     public bool RequireKeys { get; init; } = true;
 
+    /// <summary>
+    /// <c>--entra</c>: App Service authentication in Entra ID mode, simulated (<see cref="Http.EntraIdSimulation"/>): the
+    /// handler runs with <c>Auth__Mode=EntraId</c>, caller-facing functions take a simulated bearer token instead of a key.
+    /// </summary>
+    public bool EntraId { get; init; }
+
     /// <summary>The function key; null: <c>DevHost__FunctionKey</c> from the environment or local.settings.json, else <c>local-function-key</c>.</summary>
     public string? FunctionKey { get; init; }
 

@@ -56,6 +56,9 @@ public sealed class DevHostServer : IAsyncDisposable
     /// <summary>The function and master keys the HTTP functions are checked against (<see cref="FunctionKeys.Enforced"/>: whether they are).</summary>
     public FunctionKeys Keys { get; }
 
+    /// <summary><c>--entra</c>: caller-facing functions take simulated Entra ID tokens instead of keys (<see cref="EntraIdSimulation"/>).</summary>
+    public bool EntraId { get; private init; }
+
     /// <summary>
     /// The Azurite in use; null when <see cref="DevHostOptions.StorageConnectionString"/> points elsewhere. One the DevHost
     /// started can be stopped and started again (same port, same data folder) to drill a storage outage.
@@ -155,9 +158,18 @@ public sealed class DevHostServer : IAsyncDisposable
 
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Omni.DevHost");
-            var overrides = options.ClockOffset == TimeSpan.Zero
-                ? options.HandlerEnvironment
-                : new Dictionary<string, string>(options.HandlerEnvironment) { [DevHostClock.HandlerSetting] = options.ClockOffset.ToString("c") };
+            var overrides = new Dictionary<string, string>(options.HandlerEnvironment);
+            if (options.ClockOffset != TimeSpan.Zero)
+            {
+                overrides[DevHostClock.HandlerSetting] = options.ClockOffset.ToString("c");
+            }
+            if (options.EntraId)
+            {
+                foreach (var (key, value) in EntraIdSimulation.HandlerSettings)
+                {
+                    overrides[key] = value;
+                }
+            }
             var environment = HandlerEnvironment.Build(defaults, options.LocalSettingsFile, overrides, line => logger.LogInformation("{Line}", line));
             var handler = new HandlerProcess(manifest, environment, app.Services.GetRequiredService<ILoggerFactory>(), reason =>
             {
@@ -170,6 +182,7 @@ public sealed class DevHostServer : IAsyncDisposable
                 Time = time,
                 RequestTime = TimeProvider.System,
                 AppFunctionKey = keys.FunctionKey,
+                AppBearerToken = options.EntraId ? EntraIdSimulation.Token("devhost-sandbox", "Messages.Read") : null,
             };
             if (options.AcsEvents == AcsEventsDelivery.Queue)
             {
@@ -188,7 +201,7 @@ public sealed class DevHostServer : IAsyncDisposable
             var proxy = new FunctionProxy(handler, app.Services.GetRequiredService<HandlerForwarder>(), payloadMode, app.Services.GetRequiredService<ILogger<FunctionProxy>>());
 
             app.UseExceptionHandler();
-            app.Use(keys.Middleware(manifest));
+            app.Use(options.EntraId ? EntraIdSimulation.Middleware(manifest) : keys.Middleware(manifest));
             proxy.Map(app, manifest, logger);
             serviceBus.MapEndpoints(app);
             sandbox.Map(app);
@@ -205,7 +218,7 @@ public sealed class DevHostServer : IAsyncDisposable
             })).ExcludeFromDescription();
             MapFaultDrills(app, handler, azurite);
 
-            var server = new DevHostServer(app, azurite, manifest, serviceBus, handler, handlerClient, baseAddress, storage, sandbox, keys);
+            var server = new DevHostServer(app, azurite, manifest, serviceBus, handler, handlerClient, baseAddress, storage, sandbox, keys) { EntraId = options.EntraId };
             app.Lifetime.ApplicationStopping.Register(() =>
             {
                 // Ctrl-C in a terminal reaches the handler too; it must not be restarted while everything stops.

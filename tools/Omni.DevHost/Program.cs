@@ -28,6 +28,9 @@ internal static class DevHostProgram
                   --no-keys               do not check function keys (by default authLevel function needs x-functions-key or
                                           ?code= local-function-key, admin local-master-key; DevHost__FunctionKey and
                                           DevHost__MasterKey in the environment or local.settings.json replace them)
+                  --entra                 simulate App Service authentication in Entra ID mode: caller-facing functions take
+                                          Authorization: Bearer devhost.<app>.<Role1+Role2> (unsigned, DevHost only) instead
+                                          of keys, and the handler checks app roles (docs/devhost.md)
                 """);
             return 0;
         }
@@ -56,6 +59,7 @@ internal static class DevHostProgram
             AcsEvents = acsEvents,
             ClockOffset = clockOffset,
             RequireKeys = !args.Contains("--no-keys"),
+            EntraId = args.Contains("--entra"),
         };
 
         try

@@ -131,7 +131,11 @@ internal sealed class OnDemandEvents(ProviderSandboxOptions options, SandboxCall
     private async Task<List<Attempt>?> AttemptsAsync(Uri url, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (options.AppFunctionKey is { } key)
+        if (options.AppBearerToken is { } token)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        else if (options.AppFunctionKey is { } key)
         {
             request.Headers.Add(Http.FunctionKeys.HeaderName, key);
         }

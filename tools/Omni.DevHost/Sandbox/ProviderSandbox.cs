@@ -47,6 +47,9 @@ public sealed record ProviderSandboxOptions
     /// <summary>The function key that events on demand send with their <c>GET /api/messages/{id}</c>, as any caller must; null: none.</summary>
     public string? AppFunctionKey { get; init; }
 
+    /// <summary>With <c>--entra</c>: the simulated token the sandbox sends instead of the key (<see cref="Http.EntraIdSimulation"/>).</summary>
+    public string? AppBearerToken { get; init; }
+
     /// <summary>The handler's <c>Chat__Secret</c>, which the customer simulator signs chat messages with.</summary>
     public string ChatSecret { get; init; } = SandboxEnvironment.ChatSecret;
 
