@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Post-deploy smoke test of a running Omni (docs/deploy.md): ./omni smoke https://<app>.azurewebsites.net [options]
 #   --key KEY         function key for key-protected routes (default: $OMNI_FUNCTION_KEY)
+#   --token TOKEN     Entra ID mode: an access token for Omni's app registration instead of a key, with the app roles
+#                     Operations, Messages.Send and Messages.Read (default: $OMNI_TOKEN)
 #   --no-key-check    skip "a key-protected route refuses without a key" (for a host that checks none, e.g. ./omni run -- --no-keys)
 #   --send-to TO      also send one message end to end: a contact id, or an e-mail address (sent inline, no contact needed)
 #   --timeout SECONDS how long to wait for the message to be sent (default 60)
@@ -11,22 +13,23 @@ set -uo pipefail
 fail() { echo "smoke: FAILED: $*" >&2; exit 1; }
 ok() { echo "smoke: ok: $*"; }
 
-base="" key="${OMNI_FUNCTION_KEY:-}" key_check=1 send_to="" timeout=60
+base="" key="${OMNI_FUNCTION_KEY:-}" token="${OMNI_TOKEN:-}" key_check=1 send_to="" timeout=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --key) [ $# -ge 2 ] || fail "--key needs a value"; key=$2; shift 2 ;;
+    --token) [ $# -ge 2 ] || fail "--token needs a value"; token=$2; shift 2 ;;
     --no-key-check) key_check=0; shift ;;
     --send-to) [ $# -ge 2 ] || fail "--send-to needs a contact id or an e-mail address"; send_to=$2; shift 2 ;;
     --timeout) [[ ${2:-} =~ ^[0-9]+$ ]] || fail "--timeout needs a number of seconds"; timeout=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) fail "unknown option $1 (see --help)" ;;
     *) [ -z "$base" ] || fail "one base URL only (got '$base' and '$1')"; base=${1%/}; shift ;;
   esac
 done
-[ -n "$base" ] || fail "usage: ./omni smoke https://<app>.azurewebsites.net [--key KEY] [--no-key-check] [--send-to TO] [--timeout S]"
+[ -n "$base" ] || fail "usage: ./omni smoke https://<app>.azurewebsites.net [--key KEY | --token TOKEN] [--no-key-check] [--send-to TO] [--timeout S]"
 [[ $base =~ ^https?:// ]] || fail "the base URL must start with https:// (or http:// for a local DevHost): $base"
 command -v curl >/dev/null || fail "curl is needed"
-if [ "$key_check" = 1 ] && [ -z "$key" ]; then
+if [ "$key_check" = 1 ] && [ -z "$key" ] && [ -z "$token" ]; then
   fail "no function key: set OMNI_FUNCTION_KEY or pass --key (az functionapp keys list -g <rg> -n <app> --query functionKeys.default -o tsv)"
 fi
 
@@ -43,8 +46,13 @@ request() {
 # The value of the first "name":"value" string in the last body (the JSON is compact: the handler writes it).
 json_string() { grep -o "\"$1\":\"[^\"]*\"" "$body_file" | head -n 1 | sed 's/^"[^"]*":"//; s/"$//'; }
 
-keyed=()
-[ -z "$key" ] || keyed=(-H "x-functions-key: $key")
+# The credential: a function key, or in Entra ID mode a bearer token (never printed).
+keyed=() what=key
+if [ -n "$token" ]; then
+  keyed=(-H "Authorization: Bearer $token") what=token
+elif [ -n "$key" ]; then
+  keyed=(-H "x-functions-key: $key")
+fi
 
 # (a) health: 200 and healthy; a check that is not healthy is named with its error.
 status=$(request GET /api/health)
@@ -56,17 +64,17 @@ if [ "$status" != 200 ] || [ "$overall" != healthy ]; then
 fi
 ok "GET /api/health 200 healthy"
 
-# (b) a key-protected read: 401 without the key, 200 with it.
+# (b) a protected read: 401 without the key (or token), 200 with it.
 if [ "$key_check" = 1 ]; then
   status=$(request GET /api/stats/channels)
-  [ "$status" = 401 ] || fail "GET /api/stats/channels without a key answered $status, expected 401 (is authLevel function deployed?)"
-  ok "GET /api/stats/channels without a key 401"
+  [ "$status" = 401 ] || fail "GET /api/stats/channels without a $what answered $status, expected 401 (is authLevel function, or App Service authentication, deployed?)"
+  ok "GET /api/stats/channels without a $what 401"
 else
   echo "smoke: skipped: the 401 check without a key (--no-key-check)"
 fi
 status=$(request GET /api/stats/channels "${keyed[@]}")
-[ "$status" = 200 ] || fail "GET /api/stats/channels with the key answered $status, expected 200$([ "$status" = 401 ] && echo ' (wrong key?)')"
-ok "GET /api/stats/channels with the key 200"
+[ "$status" = 200 ] || fail "GET /api/stats/channels with the $what answered $status, expected 200$([ "$status" = 401 ] && echo " (wrong $what?)")$([ "$status" = 403 ] && echo ' (the token lacks the Operations role)')"
+ok "GET /api/stats/channels with the $what 200"
 
 [ -n "$send_to" ] || { echo "smoke: passed"; exit 0; }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -114,6 +115,28 @@ public sealed class EntraIdEndToEndTests(EntraIdDevHostFixture fixture) : IClass
         Assert.Equal(HttpStatusCode.Forbidden, refusedErase.StatusCode);
         using var erased = await fixture.Http.SendAsync(Request(HttpMethod.Delete, Api($"contacts/{id}"), EntraIdSimulation.Token("privacy", "Contacts.Erase")));
         Assert.Equal(HttpStatusCode.NoContent, erased.StatusCode);
+    }
+
+    [Fact]
+    public async Task Smoke_WithAToken_PassesAndSendsAMessage()
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepositoryRoot };
+        foreach (var arg in new[] { Path.Combine(TestPaths.RepositoryRoot, "omni"), "smoke", fixture.Server.BaseAddress.ToString(),
+                     "--token", EntraIdSimulation.Token("smoke", "Operations", "Messages.Send", "Messages.Read"),
+                     "--send-to", $"smoke-{Guid.NewGuid():N}@example.org" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["OMNI_FUNCTION_KEY"] = "";
+        using var smoke = Process.Start(start)!;
+        var output = smoke.StandardOutput.ReadToEndAsync();
+        var error = smoke.StandardError.ReadToEndAsync();
+        await smoke.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.True(smoke.ExitCode == 0, $"exit {smoke.ExitCode}\n{await output}\n{await error}");
+        Assert.Contains("smoke: ok: GET /api/stats/channels without a token 401", await output);
+        Assert.Contains("smoke: ok: GET /api/stats/channels with the token 200", await output);
+        Assert.EndsWith("smoke: passed", (await output).TrimEnd());
     }
 
     [Fact]
