@@ -210,7 +210,7 @@ public static class ClientPrincipal
         return new ClaimsPrincipal(identity);
     }
 
-    /// <summary>The payload for <paramref name="roles"/>, as the platform encodes it (tests and the DevHost's simulation).</summary>
+    /// <summary>A principal holding <paramref name="roles"/>, encoded as the platform encodes it (for tests).</summary>
     public static string Encode(string name, IEnumerable<string> roles)
     {
         var claims = new List<Claim> { new("name", name) };
