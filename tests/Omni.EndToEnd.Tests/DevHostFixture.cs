@@ -55,6 +55,17 @@ public class DevHostFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Posts Event Grid events to the ACS webhook as a webhook subscription does: the secret in its header, never the URL.</summary>
+    public async Task<HttpResponseMessage> PostAcsEventsAsync(string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Server.BaseAddress, "api/webhooks/acs"))
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(SandboxEnvironment.AcsEventsSecretHeader, SandboxEnvironment.AcsEventsSecret);
+        return await Http.SendAsync(request);
+    }
+
     public EmulatedQueue Queue(string name) => Server.ServiceBus.GetQueue(name) ?? throw new InvalidOperationException($"No queue {name}.");
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails the test after <paramref name="timeout"/>.</summary>
