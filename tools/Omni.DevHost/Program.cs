@@ -25,8 +25,8 @@ internal static class DevHostProgram
                   --clock <HH:mm[@zone]>  shift the clock (handler, queues, sandbox) so that it is now that time of day, e.g.
                                           23:00@Europe/London to show quiet hours; without @zone, this machine's zone
                   --clock-offset <span>   shift the clock by a time span instead, e.g. -02:00:00
-                  --no-keys               do not check function keys (by default authLevel function needs x-functions-key or
-                                          ?code= local-function-key, admin local-master-key; DevHost__FunctionKey and
+                  --no-keys               do not check function keys (by default authLevel function needs x-functions-key:
+                                          local-function-key, admin local-master-key; DevHost__FunctionKey and
                                           DevHost__MasterKey in the environment or local.settings.json replace them)
                 """);
             return 0;
