@@ -20,6 +20,9 @@ public class DevHostFixture : IAsyncLifetime
 
     public DevHostServer Server { get; private set; } = null!;
 
+    /// <summary>Every line the handler wrote (stdout and stderr, as the DevHost relays them), for the log scan.</summary>
+    public HandlerOutputCapture HandlerOutput { get; } = new();
+
     /// <summary>Sends the function key, as an app calling Omni does; anonymous routes (webhooks) ignore it.</summary>
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -40,7 +43,8 @@ public class DevHostFixture : IAsyncLifetime
             ClockOffset = ClockOffset,
             // Short escalation deadlines so the escalation scenario runs in seconds.
             HandlerEnvironment = new Dictionary<string, string> { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
-        }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+        }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true)
+            .AddProvider(HandlerOutput).AddFilter<HandlerOutputCapture>(null, LogLevel.Trace));
         Server.Keys.AddTo(Http);
         Server.Keys.AddTo(AdminHttp, admin: true);
     }
