@@ -70,6 +70,19 @@ public class DevHostFixture : IAsyncLifetime
         return await Http.SendAsync(request);
     }
 
+    /// <summary>The contact at <paramref name="from"/> texts <paramref name="text"/> to the sandbox number: ACS's SMSReceived event through the webhook.</summary>
+    public Task<HttpResponseMessage> PostSmsReceivedAsync(string from, string text)
+    {
+        var now = DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        return PostAcsEventsAsync($$"""
+            [{ "id": "Incoming_{{Guid.NewGuid():N}}", "topic": "/subscriptions/0/resourceGroups/rg/providers/microsoft.communication/communicationservices/acs",
+               "subject": "/phonenumber/{{from.TrimStart('+')}}",
+               "data": { "MessageId": "Incoming_{{Guid.NewGuid():N}}", "From": "{{from}}", "To": "{{SandboxEnvironment.AcsSmsFrom}}",
+                         "Message": "{{text}}", "ReceivedTimestamp": "{{now}}" },
+               "eventType": "Microsoft.Communication.SMSReceived", "dataVersion": "1.0", "metadataVersion": "1", "eventTime": "{{now}}" }]
+            """);
+    }
+
     public EmulatedQueue Queue(string name) => Server.ServiceBus.GetQueue(name) ?? throw new InvalidOperationException($"No queue {name}.");
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails the test after <paramref name="timeout"/>.</summary>

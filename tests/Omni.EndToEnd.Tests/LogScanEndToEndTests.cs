@@ -86,13 +86,7 @@ public sealed partial class LogScanEndToEndTests(DevHostFixture fixture)
         }
 
         // The contact texts STOP; the event arrives through the ACS webhook, its secret in the header.
-        using (var stop = await fixture.PostAcsEventsAsync($$"""
-            [{ "id": "Incoming_{{Guid.NewGuid():N}}", "topic": "/subscriptions/0/resourceGroups/rg/providers/microsoft.communication/communicationservices/acs",
-               "subject": "/phonenumber/{{e164[1..]}}",
-               "data": { "MessageId": "Incoming_{{Guid.NewGuid():N}}", "From": "{{e164}}", "To": "{{SandboxEnvironment.AcsSmsFrom}}",
-                         "Message": "STOP", "ReceivedTimestamp": "{{DateTimeOffset.UtcNow:O}}" },
-               "eventType": "Microsoft.Communication.SMSReceived", "dataVersion": "1.0", "metadataVersion": "1", "eventTime": "{{DateTimeOffset.UtcNow:O}}" }]
-            """))
+        using (var stop = await fixture.PostSmsReceivedAsync(e164, "STOP"))
         {
             Assert.Equal(HttpStatusCode.OK, stop.StatusCode);
         }

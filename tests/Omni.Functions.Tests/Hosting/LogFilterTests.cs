@@ -49,28 +49,33 @@ public sealed class LogFilterTests : IDisposable
         Assert.DoesNotContain(logs.Entries, e => e.Level < LogLevel.Warning && e.Category.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task LinesWrittenDuringARequest_CarryNeitherItsPathNorItsIds()
+    {
+        // Storage is unreachable in this factory: the request fails with a 503 and the handler logs a warning.
+        var logs = new CapturingLoggerProvider();
+        using var factory = _factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(logs)));
+        const string id = "contact-id-7c41e9";
+
+        using var response = await factory.CreateClient().GetAsync($"/api/contacts/{id}");
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var warning = Assert.Single(logs.Entries, e => e.Category.EndsWith("DependencyUnavailableHandler", StringComparison.Ordinal));
+        Assert.Contains("/api/contacts/{id}", warning.Message);
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains(id, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries.SelectMany(e => e.Scopes).SelectMany(s => s), p => p.Value?.ToString()?.Contains(id) == true);
+    }
+
     [Theory]
     [InlineData("Yarp")] // the host forwards proxied requests with YARP, which logs "Proxying to <url with query>"
     [InlineData("System.Net.Http.HttpClient")]
     [InlineData("Microsoft.AspNetCore")]
     public void HostJson_KeepsRequestUrlCategoriesAtWarning(string category)
     {
-        var host = JsonNode.Parse(File.ReadAllText(RepositoryFile("host.json")))!;
+        var host = JsonNode.Parse(File.ReadAllText(FunctionAppLayoutTests.RepositoryFile("host.json")))!;
         var levels = host["logging"]!["logLevel"]!.AsObject();
 
         Assert.True(levels.TryGetPropertyValue(category, out var level), $"host.json logging.logLevel has no '{category}'");
         Assert.Contains(level!.GetValue<string>(), new[] { "Warning", "Error", "Critical", "None" });
-    }
-
-    private static string RepositoryFile(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Omni.Functions.sln")))
-            {
-                return Path.Combine(dir.FullName, name);
-            }
-        }
-        throw new InvalidOperationException("Omni.Functions.sln not found.");
     }
 }
