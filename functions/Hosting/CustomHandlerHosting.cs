@@ -35,9 +35,6 @@ public static class CustomHandlerHosting
         // bearer-like token in the path). Neither is logged: ASP.NET Core's request lines stay at Warning, and the
         // HttpClient factory's logging handlers are removed outright, so no log level setting can bring them back.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        // Off entirely: while this category is enabled, ASP.NET Core wraps every line of a request in a RequestPath
-        // scope, and paths hold contact ids and unsubscribe tokens (the trace and invocation scopes identify the line).
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers());
