@@ -26,7 +26,7 @@ builder.Services.ConfigureHttpJsonOptions(o => Omni.Functions.Http.ApiJson.UseSo
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
 {
-    document.Info = new() { Title = "Omni API", Version = "v1", Description = "Contacts, consent and messaging. Function keys: ?code= or x-functions-key; in Entra ID mode an Entra ID bearer token whose app roles fit the endpoint (SECURITY.md)." };
+    document.Info = new() { Title = "Omni API", Version = "v1", Description = "Contacts, consent and messaging. Function keys: the x-functions-key header; in Entra ID mode an Entra ID bearer token whose app roles fit the endpoint (SECURITY.md)." };
     document.Servers = []; // relative to wherever the app is served
     return Task.CompletedTask;
 }));

@@ -21,9 +21,12 @@ public static class ContactsApi
     {
         var contacts = app.MapGroup("/api/contacts").WithTags("Contacts");
 
-        contacts.MapGet("/", FindAsync).WithName("FindContact").RequireAuthorization(CallerRoles.ContactsRead)
-            .WithSummary("Finds the contact that has an address (phone, email, WhatsApp id, ...).")
-            .Produces<ContactList>().ProducesValidationProblem();
+        contacts.MapPost("/lookup", LookupAsync).WithName("FindContact").RequireAuthorization(CallerRoles.ContactsRead)
+            .WithSummary("Finds the contact that has an address (phone, email, WhatsApp id, ...), given in the body: addresses never go in URLs.")
+            .Accepts<ContactLookup>("application/json")
+            .Produces<ContactResource>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
+        // The old look-up by query string: refused, so no address reaches a URL (the host and proxies log URLs).
+        contacts.MapGet("/", RefuseQueryLookup).ExcludeFromDescription().RequireAuthorization(CallerRoles.ContactsRead);
         contacts.MapGet("/{id}", GetAsync).WithName("GetContact").RequireAuthorization(CallerRoles.ContactsRead)
             .WithSummary("Gets a contact; the ETag header is its version for If-Match.")
             .Produces<ContactResource>().ProducesProblem(404);
@@ -49,10 +52,31 @@ public static class ContactsApi
             .Produces<ConsentResource>(201).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
     }
 
-    public sealed record ContactList(IReadOnlyList<ContactResource> Items);
+    /// <summary>The body of <c>POST /api/contacts/lookup</c>.</summary>
+    public sealed record ContactLookup(string? Address, string? Channel, string? Region);
 
-    internal static async Task<IResult> FindAsync(string? address, string? channel, string? region, IContactStore store, CancellationToken cancellationToken)
+    internal const string LookupHint = "Look a contact up with POST /api/contacts/lookup and a JSON body { \"address\": \"...\", \"channel\": \"sms\", \"region\": \"GB\" }.";
+
+    /// <summary>
+    /// <c>GET /api/contacts</c>, with or without <c>?address=</c>: always 400. Addresses are personal data and URLs are
+    /// logged along the way, so the look-up takes them in the body only; the problem names it and never echoes the address.
+    /// </summary>
+    internal static IResult RefuseQueryLookup(HttpRequest request)
     {
+        var detail = request.Query.ContainsKey("address")
+            ? "Addresses never go in URLs (they are logged by hosts and proxies): " + LookupHint
+            : "Listing every contact is not offered. " + LookupHint;
+        return Problems.BadRequest(detail);
+    }
+
+    internal static async Task<IResult> LookupAsync(HttpContext context, IContactStore store, CancellationToken cancellationToken)
+    {
+        var body = await JsonBody.ReadAsync<ContactLookup>(context.Request, 16 * 1024, "a look-up { \"address\", \"channel\", \"region\" } (see docs/contacts.md)", cancellationToken);
+        if (body.Problem is { } problem)
+        {
+            return problem;
+        }
+        var (address, channel, region) = body.Value!;
         var errors = new ValidationErrors();
         if (string.IsNullOrWhiteSpace(address))
         {
@@ -82,7 +106,12 @@ public static class ContactsApi
             return Problems.Validation(errors.ToDictionary());
         }
         var found = await store.FindByAddressAsync(parsed, normalized, cancellationToken);
-        return TypedResults.Ok(new ContactList(found is null ? [] : [ContactResource.From(found.Contact)]));
+        if (found is null)
+        {
+            return Problems.NotFound($"No contact has this {parsed.Name()} address.");
+        }
+        context.Response.Headers.ETag = found.ETag;
+        return TypedResults.Ok(ContactResource.From(found.Contact));
     }
 
     internal static async Task<IResult> GetAsync(string id, HttpContext context, IContactStore store, CancellationToken cancellationToken)
@@ -256,7 +285,7 @@ public static class ContactsApi
             case StoreOutcome.PreconditionFailed:
                 return Problems.PreconditionFailed("The contact changed since the version in If-Match (or exists despite If-None-Match: *). Get it again and retry.");
             case StoreOutcome.AddressTaken:
-                return Problems.Conflict($"The {result.Detail} address already belongs to another contact; find it with GET /api/contacts?address=..., or remove the address there first.");
+                return Problems.Conflict($"The {result.Detail} address already belongs to another contact; find it with POST /api/contacts/lookup, or remove the address there first.");
             case StoreOutcome.NotFound:
                 return Problems.NotFound("No contact has this id.");
             default:

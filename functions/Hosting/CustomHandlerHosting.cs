@@ -31,8 +31,13 @@ public static class CustomHandlerHosting
         // one line per entry, errors on stderr, framework chatter only when it matters.
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // Request lines name URLs: incoming ones may carry a query, outgoing ones are contacts' webhook URLs (often a
+        // bearer-like token in the path). Neither is logged: ASP.NET Core's request lines stay at Warning, and the
+        // HttpClient factory's logging handlers are removed outright, so no log level setting can bring them back.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers());
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Error);
 
         // Twilio status callbacks and unsubscribe links need the app's public URL. App Service sets WEBSITE_HOSTNAME to

@@ -28,7 +28,7 @@ namespace Omni.Functions.Http;
 // Contacts and consent
 [JsonSerializable(typeof(ContactInput))]
 [JsonSerializable(typeof(ContactResource))]
-[JsonSerializable(typeof(ContactsApi.ContactList))]
+[JsonSerializable(typeof(ContactsApi.ContactLookup))]
 [JsonSerializable(typeof(ConsentInput))]
 [JsonSerializable(typeof(ConsentResource))]
 [JsonSerializable(typeof(TimelineApi.TimelineResource))]

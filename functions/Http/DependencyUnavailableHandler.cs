@@ -19,9 +19,13 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
         {
             return false;
         }
-        // The exception type and status only: messages can quote request data.
-        logger.LogWarning("{Method} {Path}: a dependency is unavailable ({Exception}, status {Status}); answered 503.",
-            httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, (exception as global::Azure.RequestFailedException)?.Status);
+        // The exception type and status only: messages can quote request data. The route's template, not the path:
+        // paths hold contact ids and unsubscribe tokens.
+        // The middleware clears the endpoint before calling handlers; its feature keeps the one that failed.
+        var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
+        var route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+        logger.LogWarning("{Method} {Route}: a dependency is unavailable ({Exception}, status {Status}); answered 503.",
+            httpContext.Request.Method, route, exception.GetType().Name, (exception as global::Azure.RequestFailedException)?.Status);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext

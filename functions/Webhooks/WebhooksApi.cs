@@ -17,6 +17,12 @@ namespace Omni.Functions.Webhooks;
 public static class WebhooksApi
 {
     public const string AcsSecretKey = "AcsEvents:Secret";
+
+    /// <summary>
+    /// Where Event Grid sends <c>AcsEvents__Secret</c>: a static delivery property of the subscription, marked secret.
+    /// Never the URL: the host and proxies log URLs with their query.
+    /// </summary>
+    public const string AcsSecretHeader = "X-Omni-Secret";
     public const string TwilioAuthTokenKey = "Twilio:AuthToken";
     public const string TwilioWebhookUrlKey = "Twilio:WebhookUrl";
     public const string PublicBaseUrlKey = "Omni:PublicBaseUrl";
@@ -246,7 +252,15 @@ public static class WebhooksApi
             logger.LogWarning("AcsEvents: AcsEvents__Secret is not configured (or shorter than 32 characters); every request is refused");
             return Unauthorized("AcsEvents");
         }
-        if (!WebhookCrypto.SecretEquals(configured, context.Request.Query["secret"].ToString()))
+        if (context.Request.Query.ContainsKey("secret"))
+        {
+            // Refused even when right: a secret in a URL is already in the host's logs, so it must move and be rotated.
+            logger.LogWarning("AcsEvents: refused a request with ?secret= in its URL; the secret goes in the {Header} header", AcsSecretHeader);
+            return Problem(401, "Unauthorized",
+                $"AcsEvents does not read ?secret= (URLs are logged): remove it from the subscription's endpoint URL, send the secret in the " +
+                $"{AcsSecretHeader} header (a static delivery property marked secret), and rotate AcsEvents__Secret, since the old one was logged.");
+        }
+        if (!WebhookCrypto.SecretEquals(configured, context.Request.Headers[AcsSecretHeader].ToString()))
         {
             logger.LogWarning("AcsEvents: refused a request with a missing or wrong secret");
             return Unauthorized("AcsEvents");

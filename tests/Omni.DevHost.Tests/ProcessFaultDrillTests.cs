@@ -97,7 +97,7 @@ public sealed class ProcessFaultDrillTests : IAsyncLifetime
             $"  handler  port {_server.Handler.Port} (a free port, new on each restart)",
             $"  storage  Azurite {azurite.Version} started by the DevHost on port {azurite.TablePort}, tables in {Path.Combine(_root, "azurite")}",
             "  sandbox  no ACS events: the queues file has no acs-events queue (add it, or pass --acs-events webhook)",
-            "  keys     x-functions-key (or ?code=) local-function-key for authLevel function, local-master-key for admin (--no-keys turns the check off)",
+            "  keys     x-functions-key: local-function-key for authLevel function, local-master-key for admin (?code= only for the dashboard in a browser; --no-keys turns the check off)",
         ], banner);
     }
 

@@ -12,7 +12,8 @@ public sealed class AcsWebhookDevHostFixture : DevHostFixture
 }
 
 /// <summary>
-/// The webhook path for ACS events, kept for event subscriptions wired to <c>/api/webhooks/acs?secret=…</c> by hand: the
+/// The webhook path for ACS events, kept for event subscriptions wired to <c>/api/webhooks/acs</c> by hand (the secret in
+/// the <c>X-Omni-Secret</c> delivery header): the
 /// sandbox's report travels through the DevHost's proxy to AcsEvents and marks the SMS delivered; acs-events stays unused.
 /// </summary>
 public sealed class AcsWebhookModeEndToEndTests(AcsWebhookDevHostFixture fixture) : IClassFixture<AcsWebhookDevHostFixture>
@@ -35,7 +36,8 @@ public sealed class AcsWebhookModeEndToEndTests(AcsWebhookDevHostFixture fixture
 
         var call = Assert.Single(fixture.Server.Sandbox.Calls.List(phone));
         Assert.True(call.ReportPosted);
-        Assert.Equal("/api/webhooks/acs", fixture.Server.Sandbox.Options.AcsEventsUrl!.AbsolutePath);
+        Assert.Equal("/api/webhooks/acs", fixture.Server.Sandbox.Options.AcsEventsUrl!.PathAndQuery);
+        Assert.Equal(SandboxEnvironment.AcsEventsSecret, fixture.Server.Sandbox.Options.AcsEventsSecret);
         Assert.Null(fixture.Server.Sandbox.Options.AcsEventsQueue);
         var acsEvents = fixture.Queue("acs-events").Snapshot(includeBodies: false);
         Assert.Equal(0, acsEvents.Completed + acsEvents.Active);

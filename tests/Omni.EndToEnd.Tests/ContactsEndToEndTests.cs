@@ -41,8 +41,10 @@ public sealed class ContactsEndToEndTests(DevHostFixture fixture)
         using var patched = await http.SendAsync(patch);
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
 
-        using var found = JsonDocument.Parse(await http.GetStringAsync(Api($"contacts?address={Uri.EscapeDataString(e164)}")));
-        var contact = Assert.Single(found.RootElement.GetProperty("items").EnumerateArray());
+        using var lookup = await http.PostAsync(Api("contacts/lookup"), Json($$"""{"address":"{{e164}}"}"""));
+        Assert.Equal(HttpStatusCode.OK, lookup.StatusCode);
+        using var found = JsonDocument.Parse(await lookup.Content.ReadAsStringAsync());
+        var contact = found.RootElement;
         Assert.Equal(id, contact.GetProperty("id").GetString());
         Assert.Equal("navy", contact.GetProperty("tags")[0].GetString());
         Assert.Equal("grace@example.org", contact.GetProperty("addresses").GetProperty("email").GetProperty("value").GetString());

@@ -87,13 +87,7 @@ public sealed class DashboardEndToEndTests(DevHostFixture fixture, ITestOutputHe
                 $"message {id} delivered", TimeSpan.FromSeconds(60));
         }
         // The first contact answers the SMS (ACS → Event Grid → the real webhook path): a reply with a response time.
-        using (var reply = await fixture.Http.PostAsync(Api($"webhooks/acs?secret={SandboxEnvironment.AcsEventsSecret}"), Json($$"""
-            [{ "id": "Incoming_{{Guid.NewGuid():N}}", "topic": "/subscriptions/0/resourceGroups/rg/providers/microsoft.communication/communicationservices/acs",
-               "subject": "/phonenumber/{{deliveredPhone.TrimStart('+')}}",
-               "data": { "MessageId": "Incoming_{{Guid.NewGuid():N}}", "From": "{{deliveredPhone}}", "To": "{{SandboxEnvironment.AcsSmsFrom}}",
-                         "Message": "Thanks!", "ReceivedTimestamp": "{{Iso(DateTimeOffset.UtcNow)}}" },
-               "eventType": "Microsoft.Communication.SMSReceived", "dataVersion": "1.0", "metadataVersion": "1", "eventTime": "{{Iso(DateTimeOffset.UtcNow)}}" }]
-            """)))
+        using (var reply = await fixture.PostSmsReceivedAsync(deliveredPhone, "Thanks!"))
         {
             Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
         }

@@ -23,6 +23,9 @@ public class DevHostFixture : IAsyncLifetime
 
     public DevHostServer Server { get; private set; } = null!;
 
+    /// <summary>Every line the handler wrote (stdout and stderr, as the DevHost relays them), for the log scan.</summary>
+    public HandlerOutputCapture HandlerOutput { get; } = new();
+
     /// <summary>Sends the function key, as an app calling Omni does; anonymous routes (webhooks) ignore it.</summary>
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -44,7 +47,8 @@ public class DevHostFixture : IAsyncLifetime
             EntraId = EntraId,
             // Short escalation deadlines so the escalation scenario runs in seconds.
             HandlerEnvironment = new Dictionary<string, string> { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
-        }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+        }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true)
+            .AddProvider(HandlerOutput).AddFilter<HandlerOutputCapture>(null, LogLevel.Trace));
         Server.Keys.AddTo(Http);
         Server.Keys.AddTo(AdminHttp, admin: true);
     }
@@ -57,6 +61,30 @@ public class DevHostFixture : IAsyncLifetime
         {
             await Server.DisposeAsync();
         }
+    }
+
+    /// <summary>Posts Event Grid events to the ACS webhook as a webhook subscription does: the secret in its header, never the URL.</summary>
+    public async Task<HttpResponseMessage> PostAcsEventsAsync(string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Server.BaseAddress, "api/webhooks/acs"))
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(SandboxEnvironment.AcsEventsSecretHeader, SandboxEnvironment.AcsEventsSecret);
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>The contact at <paramref name="from"/> texts <paramref name="text"/> to the sandbox number: ACS's SMSReceived event through the webhook.</summary>
+    public Task<HttpResponseMessage> PostSmsReceivedAsync(string from, string text)
+    {
+        var now = DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        return PostAcsEventsAsync($$"""
+            [{ "id": "Incoming_{{Guid.NewGuid():N}}", "topic": "/subscriptions/0/resourceGroups/rg/providers/microsoft.communication/communicationservices/acs",
+               "subject": "/phonenumber/{{from.TrimStart('+')}}",
+               "data": { "MessageId": "Incoming_{{Guid.NewGuid():N}}", "From": "{{from}}", "To": "{{SandboxEnvironment.AcsSmsFrom}}",
+                         "Message": "{{text}}", "ReceivedTimestamp": "{{now}}" },
+               "eventType": "Microsoft.Communication.SMSReceived", "dataVersion": "1.0", "metadataVersion": "1", "eventTime": "{{now}}" }]
+            """);
     }
 
     public EmulatedQueue Queue(string name) => Server.ServiceBus.GetQueue(name) ?? throw new InvalidOperationException($"No queue {name}.");

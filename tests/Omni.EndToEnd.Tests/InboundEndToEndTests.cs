@@ -29,7 +29,7 @@ public sealed class InboundEndToEndTests(DevHostFixture fixture) : IDisposable
 
     private async Task PostAcsEventsAsync(string events)
     {
-        using var response = await fixture.Http.PostAsync(Api($"webhooks/acs?secret={SandboxEnvironment.AcsEventsSecret}"), Json(events));
+        using var response = await fixture.PostAcsEventsAsync(events);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 

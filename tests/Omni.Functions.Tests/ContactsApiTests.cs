@@ -298,31 +298,75 @@ public sealed class ContactsApiTests : IClassFixture<AzuriteFixture>, IDisposabl
         await AssertProblemAsync(response, HttpStatusCode.NotFound);
     }
 
+    private Task<HttpResponseMessage> LookupAsync(string address, string? channel = null) =>
+        _http.PostAsync("/api/contacts/lookup", Json(new System.Text.Json.Nodes.JsonObject { ["address"] = address, ["channel"] = channel }.ToJsonString()));
+
     [Fact]
-    public async Task Find_ByAddressInAnotherFormat_FindsTheContactUntilTheAddressIsRemoved()
+    public async Task Lookup_ByAddressInAnotherFormat_FindsTheContactUntilTheAddressIsRemoved()
     {
         var id = NewId();
         var mobile = NewUkMobile();
         var tag = Guid.NewGuid().ToString("N");
         await _http.PutAsync($"/api/contacts/{id}", Json(Ada(mobile, $"Ada.Lovelace+{tag}@Example.COM")));
 
-        var found = await BodyAsync(await _http.GetAsync($"/api/contacts?address={Uri.EscapeDataString(E164(mobile))}"));
-        var byEmail = await BodyAsync(await _http.GetAsync($"/api/contacts?address={Uri.EscapeDataString($"ada.lovelace+{tag}@EXAMPLE.com")}&channel=email"));
+        using var found = await LookupAsync(E164(mobile));
+        using var byEmail = await LookupAsync($"ada.lovelace+{tag}@EXAMPLE.com", "email");
         await _http.PatchAsync($"/api/contacts/{id}", Json("""{"addresses":{"sms":null}}""", "application/merge-patch+json"));
-        var afterRemoval = await BodyAsync(await _http.GetAsync($"/api/contacts?address={Uri.EscapeDataString(E164(mobile))}"));
+        using var afterRemoval = await LookupAsync(E164(mobile));
 
-        Assert.Equal(id, Assert.Single(found.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        Assert.Equal(id, (await BodyAsync(found)).GetProperty("id").GetString());
+        Assert.NotNull(found.Headers.ETag);
         // Replies come with whatever casing the sender's mail client uses: e-mail lookups ignore case.
-        Assert.Equal(id, Assert.Single(byEmail.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
-        Assert.Empty(afterRemoval.GetProperty("items").EnumerateArray());
+        Assert.Equal(id, (await BodyAsync(byEmail)).GetProperty("id").GetString());
+        await AssertProblemAsync(afterRemoval, HttpStatusCode.NotFound);
+        Assert.DoesNotContain(E164(mobile)[1..], await afterRemoval.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("""{}""", "address")]
+    [InlineData("""{"address":"  "}""", "address")]
+    [InlineData("""{"address":"+447400123456","channel":"pigeon"}""", "channel")]
+    [InlineData("""{"address":"07400 123456","region":"G"}""", "region")]
+    [InlineData("""{"address":"not a number"}""", "address")]
+    public async Task Lookup_InvalidBody_Returns400NamingTheField(string body, string field)
+    {
+        using var response = await _http.PostAsync("/api/contacts/lookup", Json(body));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
     }
 
     [Fact]
-    public async Task Find_WithoutAddress_Returns400()
+    public async Task Lookup_NotJson_Returns415()
+    {
+        using var response = await _http.PostAsync("/api/contacts/lookup", Json("address=%2B447400123456", "application/x-www-form-urlencoded"));
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Theory]
+    [InlineData("/api/contacts?address=%2B447400123456")]
+    [InlineData("/api/contacts?address=ada%40example.com&channel=email")]
+    [InlineData("/api/contacts?address=")]
+    public async Task Find_WithTheAddressInTheUrl_Returns400NamingThePostLookupAndNotEchoingIt(string url)
+    {
+        using var response = await _http.GetAsync(url);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var detail = (await BodyAsync(response)).GetProperty("detail").GetString()!;
+        Assert.Contains("never go in URLs", detail);
+        Assert.Contains("POST /api/contacts/lookup", detail);
+        Assert.DoesNotContain("447400123456", detail);
+        Assert.DoesNotContain("ada@", detail);
+    }
+
+    [Fact]
+    public async Task Find_WithoutAddress_Returns400NamingThePostLookup()
     {
         using var response = await _http.GetAsync("/api/contacts");
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "address");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("POST /api/contacts/lookup", (await BodyAsync(response)).GetProperty("detail").GetString());
     }
 
     [Fact]
@@ -339,7 +383,7 @@ public sealed class ContactsApiTests : IClassFixture<AzuriteFixture>, IDisposabl
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/contacts/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/contacts/{id}/consent")).StatusCode);
-        Assert.Empty((await BodyAsync(await _http.GetAsync($"/api/contacts?address={Uri.EscapeDataString(E164(mobile))}"))).GetProperty("items").EnumerateArray());
+        await AssertProblemAsync(await LookupAsync(E164(mobile)), HttpStatusCode.NotFound);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.DeleteAsync($"/api/contacts/{id}")).StatusCode);
     }
 

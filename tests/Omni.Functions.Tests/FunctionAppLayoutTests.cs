@@ -14,7 +14,7 @@ public sealed class FunctionAppLayoutTests : IDisposable
 
     private static FunctionAppManifest Manifest => FunctionAppManifest.Load(AppContext.BaseDirectory);
 
-    private static string RepositoryFile(params string[] parts)
+    internal static string RepositoryFile(params string[] parts)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -154,6 +154,39 @@ internal static partial class DocsCheck
         return gaps;
     }
 
+    /// <summary>
+    /// Secrets shown in URLs, where hosts, proxies and browsers log them: a function key as <c>?code=</c> (allowed only
+    /// on a line about the dashboard, which a browser opens and which cannot send a header) and the ACS webhook secret
+    /// as <c>?secret=</c> after the webhook's path. Checked in every worded file and tools/smoke.sh: <c>file:line: why</c>.
+    /// </summary>
+    public static List<string> SecretInUrlGaps(string root)
+    {
+        var gaps = new List<string>();
+        var files = WordedFiles(root).Append("tools/smoke.sh").Where(f => File.Exists(Path.Combine(root, f)));
+        foreach (var file in files)
+        {
+            var lines = File.ReadAllLines(Path.Combine(root, file));
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (KeyInQuery().IsMatch(lines[i]) && !lines[i].Contains("dashboard", StringComparison.OrdinalIgnoreCase))
+                {
+                    gaps.Add($"{file}:{i + 1}: a function key in the URL (?code=): send the x-functions-key header");
+                }
+                if (AcsSecretInQuery().IsMatch(lines[i]))
+                {
+                    gaps.Add($"{file}:{i + 1}: the ACS webhook secret in the URL (?secret=): it goes in the X-Omni-Secret header");
+                }
+            }
+        }
+        return gaps;
+    }
+
+    [GeneratedRegex(@"[?&]code=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex KeyInQuery();
+
+    [GeneratedRegex(@"webhooks/acs\?[^\s`]*secret=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AcsSecretInQuery();
+
     /// <summary>Inline and reference-style link targets outside code, with their 1-based line numbers.</summary>
     public static IEnumerable<(int Line, string Target)> Links(string markdown)
     {

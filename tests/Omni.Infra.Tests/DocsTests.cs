@@ -44,6 +44,37 @@ public sealed class DocsTests : IDisposable
     }
 
     [Fact]
+    public void SecretInUrlGaps_Repository_KeysAndSecretsTravelInHeaders()
+    {
+        var gaps = DocsCheck.SecretInUrlGaps(Repository.Root);
+
+        Assert.True(gaps.Count == 0, "Secrets in URLs:\n" + string.Join('\n', gaps));
+    }
+
+    [Fact]
+    public void SecretInUrlGaps_KeyOrAcsSecretInAUrl_AreReported_TheBrowserDashboardIsNot()
+    {
+        Write("README.md", "Open http://127.0.0.1:7071/api/dashboard?code=local-function-key in a browser.\n");
+        Write("docs/messages.md", "curl \"$OMNI/api/messages?code=$KEY\"\nOr `GET /api/stats/channels?from=2026-01-01&code=k`.\n");
+        Write("docs/webhooks.md", "Endpoint: `https://app/api/webhooks/acs?secret=s`.\nA `?secret=` in the URL is refused.\n");
+        Directory.CreateDirectory(Path.Combine(_root, "functions", "Echo"));
+        Write("functions/Echo/Echo.http", "GET {{base}}/echo?code={{key}}\n");
+        Directory.CreateDirectory(Path.Combine(_root, "tools"));
+        Write("tools/smoke.sh", "curl \"$base/api/health?code=$key\"\n");
+
+        var gaps = DocsCheck.SecretInUrlGaps(_root);
+
+        Assert.Equal(
+        [
+            "docs/messages.md:1: a function key in the URL (?code=): send the x-functions-key header",
+            "docs/messages.md:2: a function key in the URL (?code=): send the x-functions-key header",
+            "docs/webhooks.md:1: the ACS webhook secret in the URL (?secret=): it goes in the X-Omni-Secret header",
+            "functions/Echo/Echo.http:1: a function key in the URL (?code=): send the x-functions-key header",
+            "tools/smoke.sh:1: a function key in the URL (?code=): send the x-functions-key header",
+        ], gaps.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void LinkGaps_MissingFileOrHeading_AreReportedWithFileAndLine()
     {
         Write("README.md", "# Omni\n\nSee [the index](docs/README.md) and [a page](docs/missing.md).\n");

@@ -125,6 +125,8 @@ public sealed class DevHostServer : IAsyncDisposable
                 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
                 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
                 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+                // As host.json has it: YARP's "Proxying to <URL with query>" lines stay out.
+                builder.Logging.AddFilter("Yarp", LogLevel.Warning);
                 // A failed start is rethrown and told in one line; the host's own log of it is a long stack trace.
                 builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
             }

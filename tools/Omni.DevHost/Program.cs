@@ -21,12 +21,12 @@ internal static class DevHostProgram
                   --queues <file>         queue definitions (default infra/queues.json)
                   --settings <file>       local.settings.json (default functions/local.settings.json)
                   --acs-events <mode>     how the sandbox delivers ACS events: queue (default; on acs-events, as Event Grid does in
-                                          Azure) or webhook (POST /api/webhooks/acs?secret=…)
+                                          Azure) or webhook (POST /api/webhooks/acs, secret in X-Omni-Secret)
                   --clock <HH:mm[@zone]>  shift the clock (handler, queues, sandbox) so that it is now that time of day, e.g.
                                           23:00@Europe/London to show quiet hours; without @zone, this machine's zone
                   --clock-offset <span>   shift the clock by a time span instead, e.g. -02:00:00
-                  --no-keys               do not check function keys (by default authLevel function needs x-functions-key or
-                                          ?code= local-function-key, admin local-master-key; DevHost__FunctionKey and
+                  --no-keys               do not check function keys (by default authLevel function needs x-functions-key:
+                                          local-function-key, admin local-master-key; DevHost__FunctionKey and
                                           DevHost__MasterKey in the environment or local.settings.json replace them)
                   --entra                 simulate App Service authentication in Entra ID mode: caller-facing functions take
                                           Authorization: Bearer devhost.<app>.<Role1+Role2> (unsigned, DevHost only) instead

@@ -9,8 +9,8 @@ using Omni.DevHost.Sandbox;
 namespace Omni.Perf;
 
 /// <summary>
-/// <c>handler</c>: invocations per second and p50/p99 latency of (a) the ACS webhook ack (<c>POST /api/webhooks/acs?secret=…</c>
-/// with one Event Grid <c>SMSDeliveryReportReceived</c> event: secret check, parse/normalise, one Service Bus send) and
+/// <c>handler</c>: invocations per second and p50/p99 latency of (a) the ACS webhook ack (<c>POST /api/webhooks/acs</c>, secret in
+/// <c>X-Omni-Secret</c>, with one Event Grid <c>SMSDeliveryReportReceived</c> event: secret check, parse/normalise, one Service Bus send) and
 /// (b) <c>SendSms</c> (the Functions host's <c>POST /SendSms</c> with <c>{"Data","Metadata"}</c> for a real send-sms queue
 /// message: message-log read, claim, sandbox ACS call with HMAC, log update, stats), each against
 /// <c>POST /_bench/baseline</c> (read the body, fixed 200) in the same handler process, on the same Kestrel, in the same run.
@@ -95,7 +95,7 @@ internal static class HandlerThroughput
         var template = WebhookTemplate(DateTimeOffset.UtcNow);
         byte[] Body(int index) => Encoding.UTF8.GetBytes(template.Replace("{N}", index.ToString("D12", CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{RUN}", runId, StringComparison.Ordinal));
-        var webhookUri = new Uri(bench.HandlerAddress, "api/webhooks/acs?secret=" + Uri.EscapeDataString(SandboxEnvironment.AcsEventsSecret));
+        var webhookUri = new Uri(bench.HandlerAddress, "api/webhooks/acs");
         var baselineUri = new Uri(bench.HandlerAddress, "_bench/baseline");
 
         HandlerLoad.Send Post(Uri uri, string name) => async (index, ct) =>
@@ -103,6 +103,8 @@ internal static class HandlerThroughput
             using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(Body(index)) };
             request.Content.Headers.ContentType = new("application/json");
             request.Headers.TryAddWithoutValidation("aeg-event-type", "Notification");
+            // On the baseline too, so both requests carry the same bytes.
+            request.Headers.TryAddWithoutValidation(SandboxEnvironment.AcsEventsSecretHeader, SandboxEnvironment.AcsEventsSecret);
             using var response = await bench.Http.SendAsync(request, ct);
             var answer = await response.Content.ReadAsStringAsync(ct);
             return response.StatusCode == HttpStatusCode.OK ? null : $"{name}: {(int)response.StatusCode} {Truncate(answer)}";

@@ -32,8 +32,8 @@ public static class AcsEventGridWebhook
         string.IsNullOrWhiteSpace(webHookRequestOrigin) ? null : webHookRequestOrigin.Trim();
 
     /// <summary>
-    /// Parses a webhook POST body or a queue message body. A webhook caller has already checked the <c>secret</c> query
-    /// parameter (<see cref="WebhookCrypto.SecretEquals"/>).
+    /// Parses a webhook POST body or a queue message body. A webhook caller has already checked the secret header
+    /// (<see cref="WebhookCrypto.SecretEquals"/>).
     /// </summary>
     /// <param name="fromQueue">
     /// The body is a queue message: nobody waits for a subscription validation answer there, so a validation event is

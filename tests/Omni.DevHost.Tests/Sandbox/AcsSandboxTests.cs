@@ -221,7 +221,8 @@ public sealed class AcsSandboxTests : IAsyncLifetime
 
         var post = Assert.Single(await _f.WaitForReceivedAsync(1));
         Assert.Equal("POST", post.Method);
-        Assert.Equal($"/api/webhooks/acs?secret={SandboxFixture.EventsSecret}", post.PathAndQuery);
+        Assert.Equal("/api/webhooks/acs", post.PathAndQuery);
+        Assert.Equal(SandboxFixture.EventsSecret, post.Header("X-Omni-Secret"));
         Assert.Equal("Notification", post.Header("aeg-event-type"));
         var @event = Assert.Single(EventGridEvent.ParseMany(BinaryData.FromBytes(post.Body)));
         Assert.Equal("Microsoft.Communication.SMSDeliveryReportReceived", @event.EventType);

@@ -35,7 +35,8 @@ public sealed class CustomerSimulatorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal(("webhook", "+447400123456"), (body.GetProperty("path").GetString(), body.GetProperty("from").GetString()));
         var post = Assert.Single(await _f.WaitForReceivedAsync(1));
-        Assert.Equal($"/api/webhooks/acs?secret={SandboxFixture.EventsSecret}", post.PathAndQuery);
+        Assert.Equal("/api/webhooks/acs", post.PathAndQuery);
+        Assert.Equal(SandboxFixture.EventsSecret, post.Header("X-Omni-Secret"));
         Assert.Equal("Notification", post.Header("aeg-event-type"));
         var @event = JsonNode.Parse(post.Body)!.AsArray().Single()!;
         Assert.Equal("Microsoft.Communication.SMSReceived", @event["eventType"]!.GetValue<string>());

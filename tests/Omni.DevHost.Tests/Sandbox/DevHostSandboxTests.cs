@@ -12,7 +12,7 @@ namespace Omni.DevHost.Tests.Sandbox;
 /// records what reaches its webhook routes: the handler gets the sandbox settings; a delivery report becomes, by
 /// default, one Event Grid message on the emulated acs-events queue (the handler here has no function for it, so it
 /// stays there to be looked at), and with <see cref="AcsEventsDelivery.Webhook"/> travels through the DevHost's own
-/// proxy to <c>/api/webhooks/acs?secret=…</c>.
+/// proxy to <c>/api/webhooks/acs</c> with the secret in <c>X-Omni-Secret</c>.
 /// </summary>
 public sealed class DevHostSandboxTests : IAsyncLifetime
 {
@@ -27,7 +27,7 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
             if (req.url === '/') { res.end('{}'); return; }
             if (req.url === '/api/env') { res.end(JSON.stringify(process.env)); return; }
             if (req.url === '/api/received') { res.end(JSON.stringify(received)); return; }
-            received.push({ url: req.url, eventType: req.headers['aeg-event-type'] || null, body: Buffer.concat(chunks).toString('utf8') });
+            received.push({ url: req.url, eventType: req.headers['aeg-event-type'] || null, secret: req.headers['x-omni-secret'] || null, body: Buffer.concat(chunks).toString('utf8') });
             res.end('{}');
           });
         }).listen(Number(process.argv[2]), '127.0.0.1');
@@ -167,7 +167,8 @@ public sealed class DevHostSandboxTests : IAsyncLifetime
                 report = received.RootElement[0].Clone();
             }
         }
-        Assert.Equal($"/api/webhooks/acs?secret={SandboxEnvironment.AcsEventsSecret}", report.GetProperty("url").GetString());
+        Assert.Equal("/api/webhooks/acs", report.GetProperty("url").GetString());
+        Assert.Equal(SandboxEnvironment.AcsEventsSecret, report.GetProperty("secret").GetString());
         Assert.Equal("Notification", report.GetProperty("eventType").GetString());
         var @event = Assert.Single(EventGridEvent.ParseMany(BinaryData.FromString(report.GetProperty("body").GetString()!)));
         Assert.Equal("Microsoft.Communication.SMSDeliveryReportReceived", @event.EventType);

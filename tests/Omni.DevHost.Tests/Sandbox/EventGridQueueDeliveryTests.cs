@@ -19,7 +19,7 @@ public sealed class EventGridQueueDeliveryTests : IAsyncLifetime
         _sandbox = new ProviderSandbox(new ProviderSandboxOptions
         {
             AcsEventsQueue = _queue,
-            AcsEventsUrl = new Uri("http://127.0.0.1:9/api/webhooks/acs?secret=unused"),
+            AcsEventsUrl = new Uri("http://127.0.0.1:9/api/webhooks/acs"),
             // Short first, then long: a busy machine cannot run every attempt before the test reopens the queue.
             ReportRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)],
         }, NullLoggerFactory.Instance);

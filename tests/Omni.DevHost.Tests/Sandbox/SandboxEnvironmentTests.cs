@@ -56,7 +56,8 @@ public class SandboxEnvironmentTests
         });
 
         Assert.Equal("bXkga2V5", options.AcsAccessKey);
-        Assert.Equal("http://127.0.0.1:7071/api/webhooks/acs?secret=a%20b%26c", options.AcsEventsUrl!.AbsoluteUri);
+        Assert.Equal("http://127.0.0.1:7071/api/webhooks/acs", options.AcsEventsUrl!.AbsoluteUri);
+        Assert.Equal("a b&c", options.AcsEventsSecret);
         Assert.Equal(SandboxEnvironment.TwilioAccountSid, options.TwilioAccountSid);
     }
 

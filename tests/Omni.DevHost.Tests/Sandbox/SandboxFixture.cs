@@ -62,7 +62,8 @@ public sealed class SandboxFixture : IAsyncLifetime
         _sandboxApp = Build();
         Sandbox = new ProviderSandbox(new ProviderSandboxOptions
         {
-            AcsEventsUrl = new Uri(ReceiverBase, $"api/webhooks/acs?secret={EventsSecret}"),
+            AcsEventsUrl = new Uri(ReceiverBase, "api/webhooks/acs"),
+            AcsEventsSecret = EventsSecret,
             AppBaseUrl = ReceiverBase,
             ChatSecret = ChatSecret,
             ReportRetryDelays = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(150)],

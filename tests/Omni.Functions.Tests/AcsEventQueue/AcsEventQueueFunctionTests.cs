@@ -154,7 +154,12 @@ public sealed class AcsEventQueueFunctionTests : IDisposable
         var fromQueue = Assert.Single(TakeSent());
         // Event Grid posts an Event Grid schema array to a webhook, a CloudEvent as itself.
         var webhookBody = @event.TrimStart().StartsWith("{\"specversion\"", StringComparison.Ordinal) ? @event : $"[{@event}]";
-        using var posted = await http.PostAsync($"/api/webhooks/acs?secret={Secret}", new StringContent(webhookBody, Encoding.UTF8, "application/json"));
+        using var webhook = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/acs")
+        {
+            Content = new StringContent(webhookBody, Encoding.UTF8, "application/json"),
+            Headers = { { "X-Omni-Secret", Secret } },
+        };
+        using var posted = await http.SendAsync(webhook);
         Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
         var fromWebhook = Assert.Single(TakeSent());
 

@@ -26,6 +26,8 @@ public sealed class EndpointFuzzTests : IClassFixture<AzuriteFixture>, IAsyncLif
     private const string ChatSecret = "chat-secret-fuzz-0123456789abcdefghijkl";
 
     private const string ContactBody = """{"displayName":"Fuzz Seed","locale":"en-GB","timeZone":"Europe/London","preferredChannels":["sms","email"],"tags":["vip"],"defaultRegion":"GB","addresses":{"sms":{"value":"+447400100001"},"email":{"value":"fuzz.seed@example.com"}}}""";
+    // No contact has this number: a body the mutations leave valid is a 404, still a 4xx.
+    private const string LookupBody = """{"address":"+447400100999","channel":"sms","region":"GB"}""";
     private const string PatchBody = """{"displayName":"Fuzz Patched","tags":["a"],"quietHours":{"start":"21:00","end":"08:00"}}""";
     private const string ConsentBody = """{"channel":"email","category":"marketing","state":"opted-in","source":"form","byContact":true,"evidence":"fuzz","actor":"fuzz"}""";
     private const string MessageBody = """{"contactId":"fuzz-seed","category":"transactional","urgency":"high","content":{"text":"Hello","subject":"Hi"},"correlationId":"c-1"}""";
@@ -162,8 +164,8 @@ public sealed class EndpointFuzzTests : IClassFixture<AzuriteFixture>, IAsyncLif
             .Concat(FuzzCases.RouteValues("PUT contact", HttpMethod.Put, id => $"/api/contacts/{id}", ContactBody))
             .Concat(FuzzCases.RouteValues("PATCH contact", Patch, id => $"/api/contacts/{id}", PatchBody, "application/merge-patch+json"))
             .Concat(FuzzCases.RouteValues("DELETE contact", HttpMethod.Delete, id => $"/api/contacts/{id}"))
-            .Concat(FuzzCases.QueryValues("find contact", "/api/contacts", "address", ["", "%00", "%FF", "a%2Fb%23c", new string('9', 2000)]))
-            .Concat(FuzzCases.QueryValues("find contact", "/api/contacts", "channel", ["pigeon", "%00", "1e400"]).Select(c => c with { Url = c.Url + "&address=%2B447400100001" })),
+            .Concat(FuzzCases.JsonBody("look a contact up", HttpMethod.Post, "/api/contacts/lookup", LookupBody, 16 * 1024))
+            .Concat(FuzzCases.QueryValues("find contact in the URL", "/api/contacts", "address", ["", "%00", "%FF", "a%2Fb%23c", new string('9', 2000)])),
         "consent" => FuzzCases.JsonBody("POST consent", HttpMethod.Post, $"/api/contacts/{SeedContact}/consent", ConsentBody, 16 * 1024)
             .Concat(FuzzCases.RouteValues("GET consent", HttpMethod.Get, id => $"/api/contacts/{id}/consent"))
             .Concat(FuzzCases.RouteValues("POST consent", HttpMethod.Post, id => $"/api/contacts/{id}/consent", ConsentBody)),
@@ -200,8 +202,9 @@ public sealed class EndpointFuzzTests : IClassFixture<AzuriteFixture>, IAsyncLif
             .Concat(FuzzCases.RouteValues("POST unsubscribe", HttpMethod.Post, t => $"/api/unsubscribe/{t}", "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded", "text/html"))
             .Concat(new[] { "abc.def", "a.b.c", "AAAA", "eyJjIjoiYSJ9.AAAA", new string('A', 4000) + ".x" }.Select(t =>
                 new FuzzCase($"POST unsubscribe: forged token {FuzzCases.Show(t)}", HttpMethod.Post, $"/api/unsubscribe/{t}", () => null, 400, "text/html"))),
-        "webhook-acs" => Webhook("ACS", "/api/webhooks/acs", [], AcsBody, _ => [], signedUrl: $"/api/webhooks/acs?secret={AcsSecret}")
-            .Append(new FuzzCase("ACS: OPTIONS without origin", HttpMethod.Options, $"/api/webhooks/acs?secret={AcsSecret}", () => null, 400, FuzzCase.Problem))
+        "webhook-acs" => Webhook("ACS", "/api/webhooks/acs", [], AcsBody, _ => [new("X-Omni-Secret", AcsSecret)])
+            .Append(new FuzzCase("ACS: OPTIONS without origin", HttpMethod.Options, "/api/webhooks/acs", () => null, 400, FuzzCase.Problem,
+                [new("X-Omni-Secret", AcsSecret)]))
             .Append(new FuzzCase("ACS: OPTIONS without secret", HttpMethod.Options, "/api/webhooks/acs", () => null, 401, FuzzCase.Problem,
                 [new("WebHook-Request-Origin", "eventgrid.azure.net")])),
         "webhook-twilio" => Webhook("Twilio", "/api/webhooks/twilio", [new("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")], "Body=hi&From=%2B1", sign: null, mediaType: "application/x-www-form-urlencoded")
@@ -246,7 +249,7 @@ public sealed class EndpointFuzzTests : IClassFixture<AzuriteFixture>, IAsyncLif
     /// where the provider's format has a media type; never 2xx and never a send).
     /// </summary>
     private static IEnumerable<FuzzCase> Webhook(string name, string url, KeyValuePair<string, string>[] badSignature, string sample,
-        Func<byte[], KeyValuePair<string, string>[]>? sign, string? signedUrl = null, string mediaType = "application/json")
+        Func<byte[], KeyValuePair<string, string>[]>? sign, string mediaType = "application/json")
     {
         var shape = sample.StartsWith('{') ? sample : """{"a":"b"}""";
         foreach (var c in FuzzCases.JsonBody($"{name} unsigned", HttpMethod.Post, url, shape, 1024 * 1024, mediaType))
@@ -261,7 +264,7 @@ public sealed class EndpointFuzzTests : IClassFixture<AzuriteFixture>, IAsyncLif
             yield break;
         }
         string[] garbage = ["malformed", "root", "truncated", "oversized", "nesting", "utf8", "control", "surrogate"];
-        foreach (var c in FuzzCases.JsonBody($"{name} signed", HttpMethod.Post, signedUrl ?? url, shape, 1024 * 1024, mediaType))
+        foreach (var c in FuzzCases.JsonBody($"{name} signed", HttpMethod.Post, url, shape, 1024 * 1024, mediaType))
         {
             if (!garbage.Contains(c.Kind) || (c.Kind == "root" && c.Label.EndsWith("root []", StringComparison.Ordinal)))
             {

@@ -32,7 +32,7 @@ public class SourceGeneratedJsonTests
 {
     private static readonly Type[] ApiTypes =
     [
-        typeof(ContactInput), typeof(ContactResource), typeof(ContactsApi.ContactList), typeof(ConsentInput), typeof(ConsentResource),
+        typeof(ContactInput), typeof(ContactResource), typeof(ContactsApi.ContactLookup), typeof(ConsentInput), typeof(ConsentResource),
         typeof(TimelineApi.TimelineResource), typeof(TemplateInput), typeof(TemplateResource), typeof(TemplateList), typeof(PreviewInput),
         typeof(PreviewResult), typeof(MessageRequest), typeof(MessagesApi.MessageBatchRequest), typeof(MessagesApi.MessageAccepted),
         typeof(MessagesApi.MessageBatchAccepted), typeof(MessageView), typeof(List<string>), typeof(ChannelStatsReport),

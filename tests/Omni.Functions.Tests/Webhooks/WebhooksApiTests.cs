@@ -78,6 +78,14 @@ public sealed class WebhooksApiTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
+    /// <summary>A client sending the ACS secret as Event Grid's static delivery property does.</summary>
+    private HttpClient AcsClient(string secret = AcsSecret, bool configured = true, Action<IWebHostBuilder>? more = null)
+    {
+        var http = Client(configured, more);
+        http.DefaultRequestHeaders.Add("X-Omni-Secret", secret);
+        return http;
+    }
+
     private HttpClient Client(bool configured = true, Action<IWebHostBuilder>? more = null) => _factory.WithWebHostBuilder(b =>
     {
         if (configured)
@@ -114,10 +122,10 @@ public sealed class WebhooksApiTests : IDisposable
     [Fact]
     public async Task Acs_NoSecretConfigured_RefusesEverythingWith401()
     {
-        using var http = Client(configured: false);
+        using var http = AcsClient("anything-anything-anything-anything", configured: false);
 
-        using var post = await http.PostAsync("/api/webhooks/acs?secret=anything", Json(SmsReceived));
-        using var options = await http.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/api/webhooks/acs?secret=anything")
+        using var post = await http.PostAsync("/api/webhooks/acs", Json(SmsReceived));
+        using var options = await http.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/api/webhooks/acs")
         {
             Headers = { { "WebHook-Request-Origin", "eventgrid.azure.net" } },
         });
@@ -128,26 +136,50 @@ public sealed class WebhooksApiTests : IDisposable
     }
 
     [Theory]
-    [InlineData("/api/webhooks/acs")]
-    [InlineData("/api/webhooks/acs?secret=")]
-    [InlineData("/api/webhooks/acs?secret=acs-secret-012345678")]
-    [InlineData("/api/webhooks/acs?secret=ACS-SECRET-0123456789")]
-    public async Task Acs_MissingOrWrongSecret_Is401AndEnqueuesNothing(string url)
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("acs-secret-0123456789abcdefghijklmno")]
+    [InlineData("ACS-SECRET-0123456789ABCDEFGHIJKLMNOP")]
+    public async Task Acs_MissingOrWrongSecretHeader_Is401AndEnqueuesNothing(string? header)
     {
-        using var http = Client();
+        using var http = header is null ? Client() : AcsClient(header);
 
-        using var response = await http.PostAsync(url, Json(SmsReceived));
+        using var response = await http.PostAsync("/api/webhooks/acs", Json(SmsReceived));
 
         await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        AssertNothingEnqueued();
+    }
+
+    [Theory]
+    [InlineData("/api/webhooks/acs?secret=" + AcsSecret, true)]
+    [InlineData("/api/webhooks/acs?secret=" + AcsSecret, false)]
+    [InlineData("/api/webhooks/acs?secret=", true)]
+    public async Task Acs_SecretInTheUrl_Is401SayingToMoveItToTheHeader_EvenWhenRight(string url, bool alsoInHeader)
+    {
+        // URLs are logged by the host: a secret there is already exposed, so it is refused, never silently accepted.
+        using var http = alsoInHeader ? AcsClient() : Client();
+
+        using var post = await http.PostAsync(url, Json(SmsReceived));
+        using var options = await http.SendAsync(new HttpRequestMessage(HttpMethod.Options, url)
+        {
+            Headers = { { "WebHook-Request-Origin", "eventgrid.azure.net" } },
+        });
+
+        await AssertProblemAsync(post, HttpStatusCode.Unauthorized);
+        await AssertProblemAsync(options, HttpStatusCode.Unauthorized);
+        var detail = JsonDocument.Parse(await post.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString()!;
+        Assert.Contains("X-Omni-Secret", detail);
+        Assert.Contains("?secret=", detail);
+        Assert.DoesNotContain(AcsSecret, detail);
         AssertNothingEnqueued();
     }
 
     [Fact]
     public async Task Acs_SubscriptionValidation_EchoesTheCode()
     {
-        using var http = Client();
+        using var http = AcsClient();
 
-        using var response = await http.PostAsync($"/api/webhooks/acs?secret={AcsSecret}", Json(Validation));
+        using var response = await http.PostAsync("/api/webhooks/acs", Json(Validation));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -158,8 +190,8 @@ public sealed class WebhooksApiTests : IDisposable
     [Fact]
     public async Task Acs_CloudEventsOptionsHandshake_GrantsTheOrigin()
     {
-        using var http = Client();
-        using var request = new HttpRequestMessage(HttpMethod.Options, $"/api/webhooks/acs?secret={AcsSecret}");
+        using var http = AcsClient();
+        using var request = new HttpRequestMessage(HttpMethod.Options, "/api/webhooks/acs");
         request.Headers.Add("WebHook-Request-Origin", "eventgrid.azure.net");
 
         using var response = await http.SendAsync(request);
@@ -172,9 +204,9 @@ public sealed class WebhooksApiTests : IDisposable
     [Fact]
     public async Task Acs_OptionsWithoutOrigin_Is400()
     {
-        using var http = Client();
+        using var http = AcsClient();
 
-        using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Options, $"/api/webhooks/acs?secret={AcsSecret}"));
+        using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/api/webhooks/acs"));
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
     }
@@ -182,9 +214,9 @@ public sealed class WebhooksApiTests : IDisposable
     [Fact]
     public async Task Acs_SmsReceived_IsEnqueuedOnInboundWithTheEventIdAsMessageId()
     {
-        using var http = Client();
+        using var http = AcsClient();
 
-        using var response = await http.PostAsync($"/api/webhooks/acs?secret={AcsSecret}", Json(SmsReceived));
+        using var response = await http.PostAsync("/api/webhooks/acs", Json(SmsReceived));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         _factory.ServiceBus.Verify(c => c.CreateSender("inbound"));
@@ -204,12 +236,12 @@ public sealed class WebhooksApiTests : IDisposable
     [Fact]
     public async Task Acs_ChunkedBodyWithoutContentLength_IsReadWholeAndEnqueued()
     {
-        using var http = Client();
+        using var http = AcsClient();
         // Padded with JSON whitespace to several pooled-buffer sizes; no Content-Length: sent chunked.
         var padded = SmsReceived + new string(' ', 50_000);
         using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(padded)));
         content.Headers.ContentType = new("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/webhooks/acs?secret={AcsSecret}") { Content = content };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/acs") { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
         using var response = await http.SendAsync(request);
@@ -222,11 +254,11 @@ public sealed class WebhooksApiTests : IDisposable
     [Fact]
     public async Task Acs_ChunkedBodyOverOneMegabyte_Is413AndEnqueuesNothing()
     {
-        using var http = Client();
+        using var http = AcsClient();
         var padded = SmsReceived + new string(' ', 1024 * 1024);
         using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(padded)));
         content.Headers.ContentType = new("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/webhooks/acs?secret={AcsSecret}") { Content = content };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/acs") { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
         using var response = await http.SendAsync(request);
@@ -238,11 +270,11 @@ public sealed class WebhooksApiTests : IDisposable
     [Fact]
     public async Task Acs_CloudEventsBatch_IsOneServiceBusBatch()
     {
-        using var http = Client();
+        using var http = AcsClient();
         var one = """{"specversion":"1.0","id":"e1","source":"/s","type":"Microsoft.Communication.SMSDeliveryReportReceived","time":"2024-01-01T00:00:00Z","data":{"messageId":"Outgoing_1","deliveryStatus":"Delivered"}}""";
         var two = """{"specversion":"1.0","id":"e2","source":"/s","type":"Microsoft.Communication.SMSDeliveryReportReceived","time":"2024-01-01T00:00:01Z","data":{"messageId":"Outgoing_2","deliveryStatus":"Failed","deliveryStatusDetails":"Blocked"}}""";
 
-        using var response = await http.PostAsync($"/api/webhooks/acs?secret={AcsSecret}", Json($"[{one},{two},{one}]", "application/cloudevents-batch+json"));
+        using var response = await http.PostAsync("/api/webhooks/acs", Json($"[{one},{two},{one}]", "application/cloudevents-batch+json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var batch = Assert.Single(_batches);
@@ -254,10 +286,10 @@ public sealed class WebhooksApiTests : IDisposable
     [Fact]
     public async Task Acs_SingleCloudEvent_IsEnqueued()
     {
-        using var http = Client();
+        using var http = AcsClient();
         var single = """{"specversion":"1.0","id":"e9","source":"/s","type":"Microsoft.Communication.EmailEngagementTrackingReportReceived","data":{"messageId":"m9","engagementType":"view"}}""";
 
-        using var response = await http.PostAsync($"/api/webhooks/acs?secret={AcsSecret}", Json(single, "application/cloudevents+json"));
+        using var response = await http.PostAsync("/api/webhooks/acs", Json(single, "application/cloudevents+json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = BodyOf(Assert.Single(Assert.Single(_batches)));
@@ -271,9 +303,9 @@ public sealed class WebhooksApiTests : IDisposable
     [InlineData("[{\"nothing\":true}]")]
     public async Task Acs_Malformed_Is400AndEnqueuesNothing(string body)
     {
-        using var http = Client();
+        using var http = AcsClient();
 
-        using var response = await http.PostAsync($"/api/webhooks/acs?secret={AcsSecret}", Json(body));
+        using var response = await http.PostAsync("/api/webhooks/acs", Json(body));
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         AssertNothingEnqueued();
@@ -282,9 +314,9 @@ public sealed class WebhooksApiTests : IDisposable
     [Fact]
     public async Task Acs_UnsupportedEventType_Is200AndIgnored()
     {
-        using var http = Client();
+        using var http = AcsClient();
 
-        using var response = await http.PostAsync($"/api/webhooks/acs?secret={AcsSecret}",
+        using var response = await http.PostAsync("/api/webhooks/acs",
             Json("""[{"id":"x","eventType":"Microsoft.Communication.CallStarted","data":{}}]"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -296,9 +328,9 @@ public sealed class WebhooksApiTests : IDisposable
     {
         _factory.Sender.Setup(s => s.SendMessagesAsync(It.IsAny<IEnumerable<ServiceBusMessage>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new global::Azure.RequestFailedException(503, "Server busy"));
-        using var http = Client();
+        using var http = AcsClient();
 
-        using var response = await http.PostAsync($"/api/webhooks/acs?secret={AcsSecret}", Json(SmsReceived));
+        using var response = await http.PostAsync("/api/webhooks/acs", Json(SmsReceived));
 
         await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
     }
@@ -664,9 +696,9 @@ public sealed class WebhooksApiTests : IDisposable
     public async Task Acs_SecretShorterThan32Characters_RefusesARequestCarryingIt()
     {
         const string shortSecret = "acs-secret-0123456789";
-        using var http = Client(more: b => b.UseSetting("AcsEvents:Secret", shortSecret));
+        using var http = AcsClient(shortSecret, more: b => b.UseSetting("AcsEvents:Secret", shortSecret));
 
-        using var response = await http.PostAsync($"/api/webhooks/acs?secret={shortSecret}", Json(SmsReceived));
+        using var response = await http.PostAsync("/api/webhooks/acs", Json(SmsReceived));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         AssertNothingEnqueued();

@@ -54,8 +54,8 @@ public sealed class FunctionKeys
 
     /// <summary>One line for the start banner: which keys open which functions. Keys the developer set are not printed.</summary>
     public string Describe() => Enforced
-        ? $"{HeaderName} (or ?{QueryName}=) {Shown(FunctionKey, DefaultFunctionKey, FunctionKeySetting)} for authLevel function, " +
-          $"{Shown(MasterKey, DefaultMasterKey, MasterKeySetting)} for admin (--no-keys turns the check off)"
+        ? $"{HeaderName}: {Shown(FunctionKey, DefaultFunctionKey, FunctionKeySetting)} for authLevel function, " +
+          $"{Shown(MasterKey, DefaultMasterKey, MasterKeySetting)} for admin (?{QueryName}= only for the dashboard in a browser; --no-keys turns the check off)"
         : "not checked (--no-keys): every /api route answers without a function key";
 
     private static string Shown(string key, string defaultKey, string setting) => key == defaultKey ? key : $"the {setting} value";

@@ -10,6 +10,9 @@ public enum AcsEventsDelivery
     /// </summary>
     Queue,
 
-    /// <summary>A one-event array POSTed to <c>/api/webhooks/acs?secret=…</c>, as an Event Grid webhook subscription does.</summary>
+    /// <summary>
+    /// A one-event array POSTed to <c>/api/webhooks/acs</c> with the secret in the <c>X-Omni-Secret</c> header, as an Event
+    /// Grid webhook subscription with that static delivery property does.
+    /// </summary>
     Webhook,
 }

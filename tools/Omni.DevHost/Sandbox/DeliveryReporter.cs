@@ -101,6 +101,10 @@ public sealed class DeliveryReporter : IAsyncDisposable
             {
                 request.Headers.TryAddWithoutValidation(name, value);
             }
+            if (_options.AcsEventsSecret is { } secret)
+            {
+                request.Headers.TryAddWithoutValidation(SandboxEnvironment.AcsEventsSecretHeader, secret);
+            }
             return PostAsync(request, status => status is >= 200 and <= 204, token);
         }, token);
     }

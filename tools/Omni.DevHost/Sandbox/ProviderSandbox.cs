@@ -13,8 +13,11 @@ public sealed record ProviderSandboxOptions
 
     public string TwilioAuthToken { get; init; } = SandboxEnvironment.TwilioAuthToken;
 
-    /// <summary>Where ACS Event Grid events are posted (the function app's <c>/api/webhooks/acs?secret=…</c>) when <see cref="AcsEventsQueue"/> is null; null too: none are.</summary>
+    /// <summary>Where ACS Event Grid events are posted (the function app's <c>/api/webhooks/acs</c>) when <see cref="AcsEventsQueue"/> is null; null too: none are.</summary>
     public Uri? AcsEventsUrl { get; init; }
+
+    /// <summary>Sent with each post to <see cref="AcsEventsUrl"/> in <see cref="SandboxEnvironment.AcsEventsSecretHeader"/>, as the subscription's secret delivery property; null: no header.</summary>
+    public string? AcsEventsSecret { get; init; }
 
     /// <summary>The emulated <c>acs-events</c> queue: when set, ACS events are put there as Event Grid's Service Bus handler does, not posted.</summary>
     public ServiceBus.EmulatedQueue? AcsEventsQueue { get; init; }

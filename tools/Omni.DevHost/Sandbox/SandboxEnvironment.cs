@@ -26,6 +26,9 @@ public static class SandboxEnvironment
     public const string TwilioFrom = "+15005550006";
 
     public const string AcsEventsSecret = "sandbox-acs-events-secret-0123456789";
+
+    /// <summary>The header the ACS webhook reads its secret from (a static delivery property of the Event Grid subscription).</summary>
+    public const string AcsEventsSecretHeader = "X-Omni-Secret";
     public const string WebhooksSigningSecret = "sandbox-webhooks-signing-secret-0123456789";
     public const string InAppSigningSecret = "sandbox-inapp-signing-secret-0123456789";
     public const string AppEventsSigningSecret = "sandbox-app-events-signing-secret-0123456789";
@@ -92,7 +95,8 @@ public static class SandboxEnvironment
     /// <summary>
     /// The sandbox's own settings for the handler's final environment: it accepts the credentials the handler will
     /// use when they point at the sandbox (a developer may set their own sandbox key), otherwise the fixed ones, and
-    /// posts ACS events to the function app's real webhook path with the handler's <c>AcsEvents__Secret</c>, and plays the
+    /// posts ACS events to the function app's real webhook path with the handler's <c>AcsEvents__Secret</c> in
+    /// <see cref="AcsEventsSecretHeader"/>, and plays the
     /// customer with the handler's chat secret, SMS number and WhatsApp channel.
     /// </summary>
     public static ProviderSandboxOptions OptionsFor(Uri devHost, IReadOnlyDictionary<string, string> handlerEnvironment)
@@ -116,13 +120,13 @@ public static class SandboxEnvironment
             (sid, token) = (configuredSid, configuredToken);
         }
 
-        var secret = Value("AcsEvents__Secret") ?? AcsEventsSecret;
         return new ProviderSandboxOptions
         {
             AcsAccessKey = accessKey,
             TwilioAccountSid = sid,
             TwilioAuthToken = token,
-            AcsEventsUrl = new Uri($"{root}/api/webhooks/acs?secret={Uri.EscapeDataString(secret)}"),
+            AcsEventsUrl = new Uri($"{root}/api/webhooks/acs"),
+            AcsEventsSecret = Value("AcsEvents__Secret") ?? AcsEventsSecret,
             AppBaseUrl = new Uri(root + "/"),
             ChatSecret = Value("Chat__Secret") ?? ChatSecret,
             SmsNumber = Value("AcsSms__From") ?? AcsSmsFrom,
