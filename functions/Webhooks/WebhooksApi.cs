@@ -54,7 +54,7 @@ public static class WebhooksApi
         TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(LoggerName);
-        if (AcsSecretProblem(context, configuration, logger) is { } refused)
+        if (!AcsHeaderMissing(context) && AcsSecretProblem(context, configuration, logger, handshake: false) is { } refused)
         {
             return refused;
         }
@@ -64,7 +64,12 @@ public static class WebhooksApi
             return tooLarge;
         }
         var result = AcsEventGridWebhook.Parse(body, time.GetUtcNow());
-        if (result.Outcome == InboundOutcome.SubscriptionValidation)
+        var handshake = result.Outcome == InboundOutcome.SubscriptionValidation;
+        if (AcsSecretProblem(context, configuration, logger, handshake) is { } refusedAfterParse)
+        {
+            return refusedAfterParse;
+        }
+        if (handshake)
         {
             logger.LogInformation("AcsEvents: Event Grid subscription validated");
             return TypedResults.Ok(new AcsValidationResponse(result.ValidationCode));
@@ -76,7 +81,7 @@ public static class WebhooksApi
     internal static IResult AcsOptions(HttpContext context, IConfiguration configuration, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(LoggerName);
-        if (AcsSecretProblem(context, configuration, logger) is { } refused)
+        if (AcsSecretProblem(context, configuration, logger, handshake: true) is { } refused)
         {
             return refused;
         }
@@ -244,7 +249,14 @@ public static class WebhooksApi
         return [.. request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")))];
     }
 
-    private static IResult? AcsSecretProblem(HttpContext context, IConfiguration configuration, ILogger logger)
+    private static bool AcsHeaderMissing(HttpContext context) => string.IsNullOrEmpty(context.Request.Headers[AcsSecretHeader].ToString());
+
+    /// <summary>
+    /// Null when the request may go on. A validation handshake (the subscription-validation event or the CloudEvents
+    /// OPTIONS preflight) may come without the header: it writes nothing and reveals nothing, and a subscription must be
+    /// creatable whether or not Event Grid adds delivery properties to it. A wrong header or a URL secret is refused even then.
+    /// </summary>
+    private static IResult? AcsSecretProblem(HttpContext context, IConfiguration configuration, ILogger logger, bool handshake)
     {
         var configured = configuration[AcsSecretKey];
         if (string.IsNullOrEmpty(configured))
@@ -259,6 +271,10 @@ public static class WebhooksApi
             return Problem(401, "Unauthorized",
                 $"AcsEvents does not read ?secret= (URLs are logged): remove it from the subscription's endpoint URL, send the secret in the " +
                 $"{AcsSecretHeader} header (a static delivery property marked secret), and rotate AcsEvents__Secret, since the old one was logged.");
+        }
+        if (handshake && AcsHeaderMissing(context))
+        {
+            return null;
         }
         if (!WebhookCrypto.SecretEquals(configured, context.Request.Headers[AcsSecretHeader].ToString()))
         {

@@ -202,6 +202,37 @@ public sealed class WebhooksApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Acs_HandshakesWithoutTheHeader_AreAnswered_ButEventsWithoutItAreNot()
+    {
+        // A subscription must be creatable whether or not Event Grid adds its delivery properties to the handshake;
+        // answering one writes nothing. Events still need the secret.
+        using var http = Client();
+        using var options = new HttpRequestMessage(HttpMethod.Options, "/api/webhooks/acs");
+        options.Headers.Add("WebHook-Request-Origin", "eventgrid.azure.net");
+
+        using var validation = await http.PostAsync("/api/webhooks/acs", Json(Validation));
+        using var preflight = await http.SendAsync(options);
+        using var events = await http.PostAsync("/api/webhooks/acs", Json(SmsReceived));
+
+        Assert.Equal(HttpStatusCode.OK, validation.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, preflight.StatusCode);
+        await AssertProblemAsync(events, HttpStatusCode.Unauthorized);
+        AssertNothingEnqueued();
+    }
+
+    [Fact]
+    public async Task Acs_HandshakeWithAWrongHeader_Is401()
+    {
+        using var http = Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/acs") { Content = Json(Validation) };
+        request.Headers.Add("X-Omni-Secret", "not-the-secret-but-long-enough-to-look-like-one");
+
+        using var response = await http.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task Acs_OptionsWithoutOrigin_Is400()
     {
         using var http = AcsClient();
