@@ -21,7 +21,7 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
         }
         // The exception type and status only: messages can quote request data.
         logger.LogWarning("{Method} {Path}: a dependency is unavailable ({Exception}, status {Status}); answered 503.",
-            httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, (exception as global::Azure.RequestFailedException)?.Status);
+            httpContext.Request.Method, Omni.Core.Contacts.ContactIds.RedactPath(httpContext.Request.Path.Value ?? ""), exception.GetType().Name, (exception as global::Azure.RequestFailedException)?.Status);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext
