@@ -15,15 +15,12 @@ public sealed class ContactIdPrivacyTests(AzuriteFixture storage) : IClassFixtur
 {
     private const string AdaId = "ada@example.org";
 
-    private static SendResult Refused(AddressRefusal refusal) => new(SendOutcome.Permanent, refusal.Provider, null, AttemptStatus.Failed, 1,
-        null, null, $"{refusal.Provider} {refusal.Code}: {refusal.Description}", null, [new ProviderTry(refusal.Provider, "permanent", DateTimeOffset.UnixEpoch)], refusal);
-
     [Fact]
     public async Task ContactIdIsAnEmail_SendRefusalAndFallback_LogNoClearId_AndTheDeadLetterViewMasksIt()
     {
         var h = new PipelineHarness(storage);
         var contact = await h.CreateContactAsync(c => c with { Id = AdaId });
-        h.Sms.Then(_ => Refused(AddressRefusals.ForTwilio(21614)!)); // the failure path: the number is suppressed
+        h.Sms.Then(_ => AddressRefusalTests.Refused(AddressRefusals.ForTwilio(21614)!)); // the failure path: the number is suppressed
         var id = await h.AcceptAsync(new MessageRequest
         {
             ContactId = contact.Id, Category = "transactional", Urgency = "high", Strategy = "first", Content = new MessageContentRequest { Text = "Your code is 1234", Subject = "Code" },
