@@ -51,6 +51,7 @@ app.MapMessagesApi();
 app.MapUnsubscribeApi();
 app.MapTimelineApi();
 app.MapOperationsApi();
+app.MapWebhookSecretsApi();
 app.MapStatsApi();
 app.MapOpenApi("/api/openapi.json");
 app.MapServiceBusFunctions();

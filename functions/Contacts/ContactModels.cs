@@ -181,7 +181,14 @@ public sealed record ContactResource(
     DateTimeOffset UpdatedAt)
 {
     /// <summary>Fields the server owns: a merge patch cannot change them.</summary>
-    public static readonly string[] ReadOnlyFields = ["id", "createdAt", "updatedAt"];
+    public static readonly string[] ReadOnlyFields = ["id", "createdAt", "updatedAt", "webhookSecret"];
+
+    /// <summary>
+    /// The <c>whsec_</c> secret Omni signs posts to the contact's webhook address with: only in the answer to the write
+    /// that set a new or changed webhook address (and only when <c>Webhooks__SigningSecret</c> is set). Never stored.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? WebhookSecret { get; init; }
 
     public static ContactResource From(Contact c) => new(
         c.Id,

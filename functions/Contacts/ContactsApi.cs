@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Omni.Core.Consent;
+using Omni.Channels.Outbound;
 using Omni.Core.Contacts;
 using Omni.Functions.Http;
+using Omni.Functions.Operations;
 
 namespace Omni.Functions.Contacts;
 
@@ -129,7 +131,7 @@ public static class ContactsApi
         return TypedResults.Ok(ContactResource.From(stored.Contact));
     }
 
-    internal static async Task<IResult> PutAsync(string id, HttpContext context, IContactStore store, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<IResult> PutAsync(string id, HttpContext context, IContactStore store, WebhookOptions webhooks, TimeProvider time, CancellationToken cancellationToken)
     {
         if (InvalidId(id) is { } invalid)
         {
@@ -147,11 +149,13 @@ public static class ContactsApi
             return Problems.Validation(errors.ToDictionary());
         }
         var headers = context.Request.Headers;
+        // The webhook secret is handed out when the address is new or changed: that needs the address it replaces.
+        var before = contact.Addresses.ContainsKey(Channel.Webhook) ? (await store.GetAsync(id, cancellationToken))?.Contact : null;
         var result = await store.PutAsync(contact, NullIfEmpty(headers.IfMatch.ToString()), NullIfEmpty(headers.IfNoneMatch.ToString()), cancellationToken);
-        return Written(context, result, id);
+        return Written(context, result, id, WebhookAddress(before), webhooks);
     }
 
-    internal static async Task<IResult> PatchAsync(string id, HttpContext context, IContactStore store, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<IResult> PatchAsync(string id, HttpContext context, IContactStore store, WebhookOptions webhooks, TimeProvider time, CancellationToken cancellationToken)
     {
         if (InvalidId(id) is { } invalid)
         {
@@ -194,7 +198,7 @@ public static class ContactsApi
         // makes it fail (412) instead of silently undoing the other writer's fields.
         var ifMatch = NullIfEmpty(context.Request.Headers.IfMatch.ToString()) ?? current.ETag;
         var result = await store.PutAsync(contact, ifMatch, ifNoneMatch: null, cancellationToken);
-        return Written(context, result, id);
+        return Written(context, result, id, WebhookAddress(current.Contact), webhooks);
     }
 
     internal static async Task<IResult> DeleteAsync(string id, HttpContext context, IContactStore store, Omni.Core.Messages.IMessageStore messages, CancellationToken cancellationToken)
@@ -272,16 +276,32 @@ public static class ContactsApi
         return new ConsentResource(ledger.Snapshot(Omni.Core.Contacts.Channels.All, categories), ledger.History);
     }
 
-    private static IResult Written(HttpContext context, StoreResult result, string id)
+    private static string? WebhookAddress(Contact? contact) =>
+        contact is not null && contact.Addresses.TryGetValue(Channel.Webhook, out var address) ? address.Value : null;
+
+    /// <summary>The contact as written, with the webhook secret when the write set a new or changed webhook address.</summary>
+    private static ContactResource Answer(HttpContext context, Contact written, string? webhookBefore, WebhookOptions webhooks)
+    {
+        var resource = ContactResource.From(written);
+        if (WebhookAddress(written) is not { } address || address == webhookBefore
+            || WebhookSecretsApi.Derive(webhooks.SigningSecret, address) is not { } secrets)
+        {
+            return resource;
+        }
+        context.Response.Headers.CacheControl = "no-store";
+        return resource with { WebhookSecret = secrets.Current };
+    }
+
+    private static IResult Written(HttpContext context, StoreResult result, string id, string? webhookBefore, WebhookOptions webhooks)
     {
         switch (result.Outcome)
         {
             case StoreOutcome.Created:
                 context.Response.Headers.ETag = result.Stored!.ETag;
-                return TypedResults.Created($"/api/contacts/{Uri.EscapeDataString(id)}", ContactResource.From(result.Stored.Contact));
+                return TypedResults.Created($"/api/contacts/{Uri.EscapeDataString(id)}", Answer(context, result.Stored.Contact, webhookBefore, webhooks));
             case StoreOutcome.Replaced:
                 context.Response.Headers.ETag = result.Stored!.ETag;
-                return TypedResults.Ok(ContactResource.From(result.Stored.Contact));
+                return TypedResults.Ok(Answer(context, result.Stored.Contact, webhookBefore, webhooks));
             case StoreOutcome.PreconditionFailed:
                 return Problems.PreconditionFailed("The contact changed since the version in If-Match (or exists despite If-None-Match: *). Get it again and retry.");
             case StoreOutcome.AddressTaken:

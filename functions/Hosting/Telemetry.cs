@@ -5,6 +5,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Omni.Hosting;
+using Omni.Core.Contacts;
 
 namespace Omni.Functions.Hosting;
 
@@ -163,14 +164,21 @@ public static class OmniTelemetry
         return false;
     }
 
-    private static string? Id(string? value) => value is { Length: > MaxIdLength } ? value[..MaxIdLength] : value;
+    // An app's ids can be e-mail addresses or phone numbers: those are redacted (stable, opaque).
+    private static string? Id(string? value) => ContactIds.Redact(value is { Length: > MaxIdLength } ? value[..MaxIdLength] : value);
 
-    // Unsubscribe links carry a signed token in the path: keep it out of span attributes.
+    // Unsubscribe links carry a signed token in the path, and a contact id in a path can be an e-mail or a phone number:
+    // keep both out of span attributes.
     private static void RedactPath(Activity activity, PathString path)
     {
         if (path.StartsWithSegments("/api/unsubscribe", StringComparison.OrdinalIgnoreCase, out var rest) && rest.HasValue)
         {
             activity.SetTag("url.path", "/api/unsubscribe/{token}");
+        }
+        else if (path.Value is { } value && ContactIds.RedactPath(value) is var redacted && redacted != value)
+        {
+            activity.SetTag("url.path", redacted);
+            activity.DisplayName = activity.DisplayName.Replace(value, redacted, StringComparison.Ordinal);
         }
     }
 }

@@ -51,6 +51,8 @@ namespace Omni.Functions.Http;
 [JsonSerializable(typeof(DeadLettersApi.DeadLetterCounts))]
 [JsonSerializable(typeof(DeadLettersApi.DeadLetterList))]
 [JsonSerializable(typeof(DeadLettersApi.DeadLetterActionResult))]
+[JsonSerializable(typeof(WebhookSecretsApi.WebhookSecretRequest))]
+[JsonSerializable(typeof(WebhookSecretsApi.WebhookSecretResult))]
 // Webhooks and the host
 [JsonSerializable(typeof(WebhooksApi.AcsValidationResponse))]
 [JsonSerializable(typeof(CustomHandlerHosting.Readiness))]

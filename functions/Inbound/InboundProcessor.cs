@@ -28,6 +28,7 @@ public sealed class InboundProcessor(
     IContactStore contacts,
     IMessageStore messages,
     ITimelineStore timeline,
+    IInboundEventLog events,
     OutboundPipeline pipeline,
     InboundSettings settings,
     ServiceBusClient serviceBus,
@@ -247,6 +248,31 @@ public sealed class InboundProcessor(
             UpdatedAt = now,
             Trace = [$"Omni's answer to the keyword {keyword.Keyword} (inbound event {inbound.Id}), on the channel the contact used."],
         }, cancellationToken);
+    }
+
+    // ---------------------------------------------------------------- replays
+
+    /// <summary>
+    /// True when the event was finished before (a provider's or an attacker's replay past the queue's duplicate window):
+    /// it then changes nothing, sends nothing and publishes nothing. Logged with the event id only.
+    /// </summary>
+    public async Task<bool> IsReplayAsync(InboundEvent inbound, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        if (await events.ProcessedAtAsync(inbound.Id, cancellationToken) is not { } processedAt)
+        {
+            return false;
+        }
+        logger.LogWarning("Inbound {Kind} event {EventId} from {Provider} was processed at {ProcessedAt:o}; this repeat is ignored.",
+            inbound.Kind, inbound.Id, inbound.Provider, processedAt);
+        return true;
+    }
+
+    /// <summary>Records the event as finished: written last, so a crash before it leaves a redelivery to finish the (idempotent) steps.</summary>
+    public Task MarkProcessedAsync(InboundEvent inbound, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        return events.MarkProcessedAsync(inbound.Id, clock.GetUtcNow(), cancellationToken);
     }
 
     // ---------------------------------------------------------------- app events

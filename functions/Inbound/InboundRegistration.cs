@@ -1,6 +1,7 @@
 using Omni.Azure.Tables;
 using Omni.Core.Inbound;
 using Omni.Functions.Hosting;
+using Omni.Storage.Inbound;
 using Omni.Storage.Timeline;
 
 namespace Omni.Functions.Inbound;
@@ -12,6 +13,7 @@ public static class InboundRegistration
     {
         services.AddSingleton(_ => InboundSettings.FromConfiguration(configuration));
         services.AddSingleton<ITimelineStore>(sp => new TableTimelineStore(sp.GetRequiredService<TableServiceClient>()));
+        services.AddSingleton<IInboundEventLog>(sp => new TableInboundEventLog(sp.GetRequiredService<TableServiceClient>()));
         services.AddSingleton<InboundProcessor>();
         services.AddSingleton<AppEventSender>();
         services.AddServiceBusFunction<SendAppEventFunction>(SendAppEventFunction.Name);

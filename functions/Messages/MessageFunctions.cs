@@ -107,6 +107,10 @@ public sealed class ProcessInboundFunction(OutboundPipeline pipeline, Inbound.In
             await ContractViolations.SendAsync(pipeline.ServiceBus, logger, Name, message, e.Message, cancellationToken);
             return new InvocationResult();
         }
+        if (await processor.IsReplayAsync(inbound, cancellationToken))
+        {
+            return new InvocationResult();
+        }
         Inbound.InboundOutcome? outcome = null;
         switch (inbound.Kind)
         {
@@ -125,6 +129,7 @@ public sealed class ProcessInboundFunction(OutboundPipeline pipeline, Inbound.In
         }
         // App event webhooks (docs/inbound.md): every event handled above, once (MessageId = event id); off without AppEvents__Url.
         await processor.PublishAppEventAsync(inbound, outcome, cancellationToken);
+        await processor.MarkProcessedAsync(inbound, cancellationToken);
         return new InvocationResult();
     }
 

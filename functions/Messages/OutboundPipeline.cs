@@ -542,7 +542,7 @@ public sealed class OutboundPipeline(
             {
                 return null;
             }
-            logger.LogInformation("Contact {ContactId}: {Channel} address suppressed after {Provider} {Code}.", contactId, name, refusal.Provider, refusal.Code);
+            logger.LogInformation("Contact {ContactId}: {Channel} address suppressed after {Provider} {Code}.", ContactIds.Redact(contactId), name, refusal.Provider, refusal.Code);
             return $"The contact's {name} address is now suppressed ({why}).";
         }
 
@@ -567,7 +567,7 @@ public sealed class OutboundPipeline(
         {
             return null;
         }
-        logger.LogInformation("Contact {ContactId}: {Channel} opt-out recorded after {Provider} {Code}.", contactId, name, refusal.Provider, refusal.Code);
+        logger.LogInformation("Contact {ContactId}: {Channel} opt-out recorded after {Provider} {Code}.", ContactIds.Redact(contactId), name, refusal.Provider, refusal.Code);
         return $"Recorded as the contact's {name} opt-out ({why}).";
     }
 

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Omni.Core.Contacts;
 
 namespace Omni.Functions.Operations;
 
 /// <summary>
 /// What the dead-letter API shows of a body. Bodies of Omni's queues carry phone numbers, email addresses and message
 /// texts, so a JSON body is shown with its structure and only the values that cannot be personal: Omni's ids (keys in
-/// <see cref="ClearKeys"/>), strings of at most 4 characters (channel names, languages, statuses), booleans, nulls
+/// <see cref="ClearKeys"/>, except that one which looks like an e-mail or a phone number is shown as
+/// <see cref="ContactIds.Redact"/> gives it), strings of at most 4 characters (channel names, languages, statuses), booleans, nulls
 /// and numbers of at most 6 digits. Every other string becomes <c>"***(n)"</c> (n = its length) and every longer
 /// number <c>"***(digits)"</c>. The structure is kept (rather than only the top-level keys) because an operator
 /// needs the ids to find the message (<c>GET /api/messages/{id}</c>) and the shape to see what was wrong with it.
@@ -70,7 +72,9 @@ public static class DeadLetterBodyMask
                 {
                     case JsonValueKind.String:
                         var text = value.GetValue<string>();
-                        return clear || text.Length <= 4 ? JsonValue.Create(text) : JsonValue.Create($"***({text.Length})");
+                        // An id key can still hold an e-mail or a phone number (an app's contact id): shown redacted.
+                        return clear ? JsonValue.Create(ContactIds.Redact(text))
+                            : text.Length <= 4 ? JsonValue.Create(text) : JsonValue.Create($"***({text.Length})");
                     case JsonValueKind.Number:
                         var raw = value.ToJsonString();
                         var digits = raw.Count(char.IsAsciiDigit);

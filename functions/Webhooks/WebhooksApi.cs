@@ -26,6 +26,7 @@ public static class WebhooksApi
     public const string TwilioAuthTokenKey = "Twilio:AuthToken";
     public const string TwilioWebhookUrlKey = "Twilio:WebhookUrl";
     public const string PublicBaseUrlKey = "Omni:PublicBaseUrl";
+    public const string TwilioTrustForwardedHostKey = "Twilio:TrustForwardedHost";
     public const string MetaAppSecretKey = "Meta:AppSecret";
     public const string MetaVerifyTokenKey = "Meta:VerifyToken";
     public const string ChatSecretKey = "Chat:Secret";
@@ -208,8 +209,10 @@ public static class WebhooksApi
 
     /// <summary>
     /// The public URLs Twilio may have signed: <c>Twilio__WebhookUrl</c> alone when set (plus the request's query);
-    /// otherwise the URL rebuilt from X-Forwarded-Proto/Host (the Functions host's proxy), from <c>Omni__PublicBaseUrl</c>,
-    /// and from the request itself. Port variants are added by the validator.
+    /// otherwise <c>Omni__PublicBaseUrl</c>, the app's default host name (<c>WEBSITE_HOSTNAME</c>, set by App Service), and
+    /// the request's own scheme and host. X-Forwarded-Host/Proto come from the client unless a proxy replaces them, so
+    /// they count only with <c>Twilio__TrustForwardedHost</c> = true, and then only their right-most values: the ones the
+    /// nearest proxy (the Functions host, the DevHost) set or appended. Port variants are added by the validator.
     /// </summary>
     internal static IReadOnlyList<string> TwilioUrls(HttpRequest request, IConfiguration configuration)
     {
@@ -219,21 +222,27 @@ public static class WebhooksApi
             return [configured.Contains('?') || !request.QueryString.HasValue ? configured : configured + request.QueryString.ToUriComponent()];
         }
         var urls = new List<string>();
-        var forwardedHost = First(request.Headers["X-Forwarded-Host"].ToString());
-        if (forwardedHost is not null)
-        {
-            var proto = First(request.Headers["X-Forwarded-Proto"].ToString()) ?? request.Scheme;
-            urls.Add($"{proto}://{forwardedHost}{pathAndQuery}");
-        }
         if (configuration[PublicBaseUrlKey] is { Length: > 0 } baseUrl)
         {
             urls.Add(baseUrl.TrimEnd('/') + pathAndQuery);
         }
+        if (configuration[Hosting.CustomHandlerHosting.HostNameVariable] is { Length: > 0 } hostName)
+        {
+            urls.Add($"https://{hostName}{pathAndQuery}");
+        }
+        if (string.Equals(configuration[TwilioTrustForwardedHostKey], "true", StringComparison.OrdinalIgnoreCase)
+            && LastValue(request.Headers["X-Forwarded-Host"]) is { } forwardedHost)
+        {
+            var proto = LastValue(request.Headers["X-Forwarded-Proto"]) ?? request.Scheme;
+            urls.Add($"{proto}://{forwardedHost}{pathAndQuery}");
+        }
         urls.Add($"{request.Scheme}://{request.Host.ToUriComponent()}{pathAndQuery}");
         return urls;
-
-        static string? First(string header) => header.Split(',')[0].Trim() is { Length: > 0 } value ? value : null;
     }
+
+    /// <summary>The right-most value of a header that proxies append to (repeated headers and comma lists alike).</summary>
+    internal static string? LastValue(Microsoft.Extensions.Primitives.StringValues header) =>
+        header.ToString().Split(',')[^1].Trim() is { Length: > 0 } value ? value : null;
 
     /// <summary>
     /// The request's query parameters when the verified signature covered them (every URL of <see cref="TwilioUrls"/>

@@ -97,6 +97,30 @@ public sealed class FunctionAppLayoutTests : IDisposable
     }
 
     [Fact]
+    public void EveryEndpointAKeyGuards_NamesItsCallerRole()
+    {
+        // In Entra ID mode keyed functions are published anonymous and the handler's role check is all that guards them:
+        // an endpoint behind a function or admin key without a role requirement would be open to every caller.
+        var keyed = Manifest.Functions.Where(f => f.IsHttpTriggered && !string.Equals(f.Trigger.AuthLevel, "anonymous", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.NotEmpty(keyed);
+
+        foreach (var endpoint in ApiEndpoints())
+        {
+            foreach (var path in SamplePaths(endpoint.RoutePattern.RawText!))
+            {
+                foreach (var method in Methods(endpoint))
+                {
+                    if (keyed.Any(f => Matches("api/" + f.Trigger.Route, path.TrimStart('/')) && f.Trigger.Methods.Contains(method)))
+                    {
+                        Assert.True(endpoint.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any(a => a.Policy is not null),
+                            $"{method} {path} sits behind a key but requires no caller role");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void EveryServiceBusTrigger_ReadsBinaryFromAQueueInTheQueuesFile()
     {
         var queues = (JsonNode.Parse(File.ReadAllText(RepositoryFile("infra", "queues.json")))!["queues"] as JsonArray)!

@@ -104,6 +104,7 @@ internal static class ConfigurationKeys
         // Provider webhooks (docs/webhooks.md).
         new("AcsEvents__Secret", Webhooks, "\"AcsEvents:Secret\"", KeySource.Secret),
         new("Twilio__WebhookUrl", Webhooks, "\"Twilio:WebhookUrl\"", KeySource.Optional),
+        new("Twilio__TrustForwardedHost", Webhooks, "\"Twilio:TrustForwardedHost\"", KeySource.Optional),
         new("Meta__AppSecret", Webhooks, "\"Meta:AppSecret\"", KeySource.Secret),
         new("Meta__VerifyToken", Webhooks, "\"Meta:VerifyToken\"", KeySource.Secret),
         new("Chat__Secret", Webhooks, "\"Chat:Secret\"", KeySource.Secret),

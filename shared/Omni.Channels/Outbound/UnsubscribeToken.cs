@@ -8,16 +8,24 @@ namespace Omni.Channels.Outbound;
 
 /// <summary>
 /// One-click unsubscribe tokens (RFC 8058 links <c>{Omni__PublicBaseUrl}/api/unsubscribe/{token}</c>), keyed with
-/// <c>Omni__UnsubscribeSecret</c>. Format: <c>base64url(payload) "." base64url(HMAC-SHA256(secret, payload))</c> where
-/// payload is <c>"u1\n{contactId}\n{channel}\n{category}\n{issued-at unix seconds}"</c> (UTF-8). The token reveals the contact
-/// id, channel and category — never an address — and cannot be altered without the secret. Tokens do not expire: an
-/// unsubscribe link must keep working for as long as the mail sits in an inbox.
+/// <c>Omni__UnsubscribeSecret</c>. A token is <c>base64url(0x02 ‖ nonce ‖ AES-256-GCM(payload) ‖ tag)</c> with payload
+/// <c>"{contactId}\n{channel}\n{category}\n{issued-at unix seconds}"</c> (UTF-8) and the AES key HMAC-SHA256(secret,
+/// "omni-unsubscribe-token-v2"): it reveals nothing (a contact id may be an e-mail address) and cannot be altered
+/// without the secret. Tokens of the first format (<c>u1</c>: <c>base64url(payload) "." base64url(HMAC)</c>, readable
+/// payload) are no longer issued but still accepted: they do not expire, and links in mails already sent must keep
+/// working. Tokens do not expire: an unsubscribe link must keep working for as long as the mail sits in an inbox.
 /// </summary>
 public sealed class UnsubscribeToken
 {
-    private const string Version = "u1";
+    private const string LegacyVersion = "u1";
+    private const byte Version = 2;
+    private const int NonceBytes = 12;
+    private const int TagBytes = 16;
     private const int MaxTokenLength = 2048;
+    private static readonly byte[] KeyLabel = Encoding.UTF8.GetBytes("omni-unsubscribe-token-v2");
+    private static readonly byte[] AssociatedData = [Version];
     private readonly byte[] _key;
+    private readonly byte[] _encryptionKey;
     private readonly TimeProvider _timeProvider;
 
     /// <param name="secret">The HMAC key (<c>Omni__UnsubscribeSecret</c>); at least 16 characters.</param>
@@ -30,6 +38,7 @@ public sealed class UnsubscribeToken
         }
 
         _key = Encoding.UTF8.GetBytes(secret);
+        _encryptionKey = HMACSHA256.HashData(_key, KeyLabel);
         _timeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -45,13 +54,18 @@ public sealed class UnsubscribeToken
         }
 
         long issuedAt = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
-        string payload = string.Join('\n', Version, contactId, ChannelName(channel), category.ToLowerInvariant(),
-            issuedAt.ToString(CultureInfo.InvariantCulture));
-        byte[] payloadBytes = Encoding.UTF8.GetBytes(payload);
-        return Base64Url.EncodeToString(payloadBytes) + "." + Base64Url.EncodeToString(HMACSHA256.HashData(_key, payloadBytes));
+        byte[] payload = Encoding.UTF8.GetBytes(string.Join('\n', contactId, ChannelName(channel), category.ToLowerInvariant(),
+            issuedAt.ToString(CultureInfo.InvariantCulture)));
+        byte[] token = new byte[1 + NonceBytes + payload.Length + TagBytes];
+        token[0] = Version;
+        Span<byte> nonce = token.AsSpan(1, NonceBytes);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_encryptionKey, TagBytes);
+        aes.Encrypt(nonce, payload, token.AsSpan(1 + NonceBytes, payload.Length), token.AsSpan(1 + NonceBytes + payload.Length), AssociatedData);
+        return Base64Url.EncodeToString(token);
     }
 
-    /// <summary>Checks the signature (constant time) and reads the token; false for anything malformed or tampered with.</summary>
+    /// <summary>Authenticates (constant time) and reads the token; false for anything malformed or tampered with.</summary>
     public bool TryVerify(string? token, out string contactId, out Channel channel, out string category) =>
         TryVerify(token, out contactId, out channel, out category, out _);
 
@@ -67,10 +81,46 @@ public sealed class UnsubscribeToken
             return false;
         }
 
+        byte[]? payload = token.Contains('.') ? LegacyPayload(token) : Decrypt(token);
+        if (payload is null)
+        {
+            return false;
+        }
+
+        string[] parts;
+        try
+        {
+            parts = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(payload).Split('\n');
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+
+        // u1 payloads start with their version; v2 ones do not (the version is the token's first byte).
+        int first = token.Contains('.') ? 1 : 0;
+        if (parts.Length != first + 4 || (first == 1 && parts[0] != LegacyVersion) ||
+            !TryParseChannel(parts[first + 1], out Channel parsedChannel) ||
+            !long.TryParse(parts[first + 3], NumberStyles.None, CultureInfo.InvariantCulture, out long seconds) ||
+            parts[first].Length == 0 || parts[first + 2].Length == 0)
+        {
+            return false;
+        }
+
+        contactId = parts[first];
+        channel = parsedChannel;
+        category = parts[first + 2];
+        issuedAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        return true;
+    }
+
+    /// <summary>The payload of a u1 token whose HMAC holds (constant-time check), else null.</summary>
+    private byte[]? LegacyPayload(string token)
+    {
         int dot = token.IndexOf('.');
         if (dot <= 0 || dot != token.LastIndexOf('.'))
         {
-            return false;
+            return null;
         }
 
         byte[] payload;
@@ -82,29 +132,42 @@ public sealed class UnsubscribeToken
         }
         catch (FormatException)
         {
-            return false;
+            return null;
         }
 
-        byte[] expected = HMACSHA256.HashData(_key, payload);
-        if (!CryptographicOperations.FixedTimeEquals(expected, signature))
+        return CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(_key, payload), signature) ? payload : null;
+    }
+
+    /// <summary>The payload of a v2 token that decrypts and authenticates under this secret, else null.</summary>
+    private byte[]? Decrypt(string token)
+    {
+        byte[] data;
+        try
         {
-            return false;
+            data = Base64Url.DecodeFromChars(token);
         }
-
-        string[] parts = Encoding.UTF8.GetString(payload).Split('\n');
-        if (parts.Length != 5 || parts[0] != Version ||
-            !TryParseChannel(parts[2], out Channel parsedChannel) ||
-            !long.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out long seconds) ||
-            parts[1].Length == 0 || parts[3].Length == 0)
+        catch (FormatException)
         {
-            return false;
+            return null;
         }
 
-        contactId = parts[1];
-        channel = parsedChannel;
-        category = parts[3];
-        issuedAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
-        return true;
+        if (data.Length <= 1 + NonceBytes + TagBytes || data[0] != Version)
+        {
+            return null;
+        }
+
+        byte[] payload = new byte[data.Length - 1 - NonceBytes - TagBytes];
+        try
+        {
+            using var aes = new AesGcm(_encryptionKey, TagBytes);
+            aes.Decrypt(data.AsSpan(1, NonceBytes), data.AsSpan(1 + NonceBytes, payload.Length), data.AsSpan(data.Length - TagBytes), payload, AssociatedData);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return null;
+        }
+
+        return payload;
     }
 
     private static string ChannelName(Channel channel) => channel.ToString().ToLowerInvariant();

@@ -543,7 +543,7 @@ public sealed partial class TableContactStore : IContactStore
 
     private static Profile ToProfile(string contactId, TableEntity entity)
     {
-        var data = entity.GetString(DataProperty) ?? throw new InvalidDataException($"The profile of contact '{contactId}' has no Data.");
+        var data = entity.GetString(DataProperty) ?? throw new InvalidDataException($"The profile of contact '{ContactIds.Redact(contactId)}' has no Data.");
         return new Profile(ContactJson.DeserializeContact(data), entity.ETag, entity.GetString(IncarnationProperty) ?? "", entity.GetBoolean(ErasingProperty) == true);
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Omni.Azure.Communication.Email;
@@ -75,6 +76,25 @@ public sealed class EmailSenderTests
         Assert.True(new UnsubscribeToken(Secret).TryVerify(token, out string contactId, out Channel channel, out string category));
         Assert.Equal(("contact-42", Channel.Email, "marketing"), (contactId, channel, category));
         Assert.DoesNotContain("jane", token, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task SendAsync_ContactIdIsAnEmail_TheUnsubscribeLinkDoesNotCarryIt_NorDoTheLogs()
+    {
+        var (sender, acs) = Create(Accepted);
+
+        SendResult result = await sender.SendAsync(Email("marketing", "ada@example.org"), CancellationToken.None);
+
+        Assert.Equal(SendOutcome.Accepted, result.Outcome);
+        using JsonDocument body = JsonDocument.Parse(Assert.Single(acs.Requests).Body);
+        string link = body.RootElement.GetProperty("headers").GetProperty("List-Unsubscribe").GetString()!;
+        string token = link["<https://omni.example.net/api/unsubscribe/".Length..^1];
+        string decoded = string.Join("", token.Split('.').Select(part => Encoding.Latin1.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(part))));
+        Assert.DoesNotContain("ada@example.org", link, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("ada@example.org", decoded, StringComparison.OrdinalIgnoreCase);
+        Assert.True(new UnsubscribeToken(Secret).TryVerify(token, out string contactId, out _, out _));
+        Assert.Equal("ada@example.org", contactId);
+        Assert.DoesNotContain("ada@example.org", _log.All, StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]

@@ -10,6 +10,7 @@ using Omni.Functions.Inbound;
 using Omni.Functions.Messages;
 using Omni.Functions.Tests.Messages;
 using Omni.Hosting;
+using Omni.Storage.Inbound;
 using Omni.Storage.Timeline;
 
 namespace Omni.Functions.Tests.Inbound;
@@ -22,6 +23,7 @@ public sealed class InboundHarness
 {
     public PipelineHarness Pipeline { get; }
     public TableTimelineStore Timeline { get; }
+    public TableInboundEventLog Events { get; }
     public InboundProcessor Processor { get; }
     public InboundSettings Settings { get; }
     public List<string> Failures { get; } = [];
@@ -46,7 +48,8 @@ public sealed class InboundHarness
                 });
             return sender.Object;
         });
-        Processor = new InboundProcessor(Pipeline.Contacts, Pipeline.Messages, Timeline, Pipeline.Pipeline, Settings, bus.Object,
+        Events = new TableInboundEventLog(storage.CreateServiceClient());
+        Processor = new InboundProcessor(Pipeline.Contacts, Pipeline.Messages, Timeline, Events, Pipeline.Pipeline, Settings, bus.Object,
             new Omni.Functions.Stats.StatsRecorder(Pipeline.Stats, NullLogger<Omni.Functions.Stats.StatsRecorder>.Instance), Clock, NullLogger<InboundProcessor>.Instance);
         _function = new ProcessInboundFunction(Pipeline.Pipeline, Processor, NullLogger<ProcessInboundFunction>.Instance);
     }

@@ -17,7 +17,7 @@ public sealed class AddressRefusalTests(AzuriteFixture storage) : IClassFixture<
         Content = new MessageContentRequest { Text = "Your code is 123456", Subject = "Your code" },
     };
 
-    private static SendResult Refused(AddressRefusal refusal) => new(SendOutcome.Permanent, refusal.Provider, null, AttemptStatus.Failed, 1,
+    internal static SendResult Refused(AddressRefusal refusal) => new(SendOutcome.Permanent, refusal.Provider, null, AttemptStatus.Failed, 1,
         null, null, $"{refusal.Provider} {refusal.Code}: {refusal.Description}", null, [new ProviderTry(refusal.Provider, "permanent", DateTimeOffset.UnixEpoch)], refusal);
 
     [Fact]

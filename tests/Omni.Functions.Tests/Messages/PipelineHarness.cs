@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
@@ -34,6 +35,9 @@ public sealed class PipelineHarness
     public MessagingSettings Settings { get; }
     public List<string> Failures { get; } = [];
 
+    /// <summary>What the pipeline logged.</summary>
+    public Omni.Functions.Tests.Telemetry.CapturingLoggerProvider Logs { get; } = new();
+
     private readonly HashSet<string> _seen = [];
     private readonly Mock<ServiceBusClient> _bus = new();
 
@@ -51,7 +55,7 @@ public sealed class PipelineHarness
         var config = new ConfigurationBuilder().AddInMemoryCollection(configuration ?? []).Build();
         Settings = MessagingSettings.FromConfiguration(config);
         Pipeline = new OutboundPipeline(Messages, Contacts, _bus.Object, [Sms, Email, WhatsApp], new TemplateContentComposer(new Omni.Core.Content.ContentComposer(new Omni.Core.Content.BrandVariables([new("Name", "Acme")])), Templates, Settings),
-            Settings, Clock, NullLogger<OutboundPipeline>.Instance,
+            Settings, Clock, new LoggerFactory([Logs]).CreateLogger<OutboundPipeline>(),
             new Omni.Functions.Stats.StatsRecorder(Stats, NullLogger<Omni.Functions.Stats.StatsRecorder>.Instance),
             new Omni.Functions.Stats.ChannelHealthSource(Stats, Clock, NullLogger<Omni.Functions.Stats.ChannelHealthSource>.Instance));
     }

@@ -209,7 +209,7 @@ public sealed class TelemetryTests : IDisposable
 }
 
 /// <summary>Records every log entry with the key/value pairs of the scopes open when it was written.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
+public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
 {
     private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
 

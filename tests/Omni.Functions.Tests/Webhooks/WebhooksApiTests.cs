@@ -95,6 +95,7 @@ public sealed class WebhooksApiTests : IDisposable
             b.UseSetting("Meta:AppSecret", MetaSecret);
             b.UseSetting("Meta:VerifyToken", MetaVerifyToken);
             b.UseSetting("Chat:Secret", ChatSecret);
+            b.UseSetting("WEBSITE_HOSTNAME", PublicHost); // App Service's default host name
         }
         more?.Invoke(b);
     }).CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -399,7 +400,7 @@ public sealed class WebhooksApiTests : IDisposable
     [Theory]
     [InlineData("https://" + PublicHost + "/api/webhooks/twilio")]
     [InlineData("https://" + PublicHost + ":443/api/webhooks/twilio")]
-    public async Task Twilio_SignedOverTheForwardedPublicUrl_AnswersEmptyTwimlAndEnqueues(string signedUrl)
+    public async Task Twilio_SignedOverTheAppsPublicUrl_AnswersEmptyTwimlAndEnqueues(string signedUrl)
     {
         using var http = Client();
 
@@ -413,6 +414,51 @@ public sealed class WebhooksApiTests : IDisposable
         var body = BodyOf(message);
         Assert.Equal("Hello & bye + more", body.GetProperty("text").GetString());
         Assert.Equal("+14158675309", body.GetProperty("from").GetString());
+    }
+
+    private static HttpRequestMessage TwilioForwardedRequest(string forwardedHost, string signedHost)
+    {
+        var request = TwilioRequest(InboundSms, TwilioSign($"https://{signedHost}/api/webhooks/twilio", InboundSms), forwarded: false);
+        request.Headers.Add("X-Forwarded-Host", forwardedHost);
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        return request;
+    }
+
+    [Fact]
+    public async Task Twilio_SignedOverAHostTheClientPutInXForwardedHost_Is401()
+    {
+        using var http = Client();
+
+        // A request Twilio really signed, but for another app on the same account, replayed here with its host forwarded.
+        using var response = await http.SendAsync(TwilioForwardedRequest("other-app.example.com", "other-app.example.com"));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        AssertNothingEnqueued();
+    }
+
+    [Fact]
+    public async Task Twilio_TrustForwardedHost_OnlyTheRightMostValueCounts()
+    {
+        using var http = Client(more: b => b.UseSetting("Twilio:TrustForwardedHost", "true"));
+
+        // The proxy appended its own view after the client's value.
+        using var clientsValue = await http.SendAsync(TwilioForwardedRequest("other-app.example.com, sms.example.org", "other-app.example.com"));
+        using var proxysValue = await http.SendAsync(TwilioForwardedRequest("other-app.example.com, sms.example.org", "sms.example.org"));
+
+        await AssertProblemAsync(clientsValue, HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, proxysValue.StatusCode);
+        Assert.Single(_batches);
+    }
+
+    [Fact]
+    public async Task Twilio_ForwardedHostNotTrusted_IsNotACandidate()
+    {
+        using var http = Client();
+
+        using var response = await http.SendAsync(TwilioForwardedRequest("sms.example.org", "sms.example.org"));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        AssertNothingEnqueued();
     }
 
     [Fact]
