@@ -60,7 +60,8 @@ public sealed class AmqpFront : IAsyncDisposable
         host.AddressResolver = (_, attach) =>
         {
             var address = attach.Role ? (attach.Source as global::Amqp.Framing.Source)?.Address : (attach.Target as global::Amqp.Framing.Target)?.Address;
-            return address is null ? null : EntityPath(address);
+            // Never null: the host would cast a coordinator target (transactions) to Target; the link processor refuses it.
+            return EntityPath(address);
         };
         var cbs = new CbsNode(serviceBus.TokenValidator, serviceBus.TokenTime);
         host.RegisterRequestProcessor(CbsNode.Address, cbs);
