@@ -47,7 +47,8 @@ internal sealed class QueueReceiverEndpoint : LinkEndpoint
     {
         lock (_gate)
         {
-            _credit = flowContext.Messages > 0 ? _credit + flowContext.Messages : flowContext.Messages < 0 ? 0 : _credit;
+            // Mirrors the link's own count, which a flow that adds nothing resets to zero.
+            _credit = flowContext.Messages > 0 ? _credit + flowContext.Messages : 0;
         }
         Wake();
     }
