@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Omni.Azure.Tables;
 using Omni.Functions.Hosting;
 using Omni.Functions.Infrastructure;
+using Omni.Functions.Http;
 
 namespace Omni.Functions.Health;
 
@@ -29,7 +30,7 @@ public static class HealthApi
         var configuration = CheckConfiguration(unresolved, shortSecrets);
         var status = storage.Status != "healthy" ? "unhealthy" : configuration.Status != "healthy" ? "degraded" : "healthy";
         var report = new HealthReport(status, new Dictionary<string, HealthCheck> { ["tableStorage"] = storage, ["configuration"] = configuration });
-        return TypedResults.Json(report, statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+        return TypedResults.Json(report, ApiJsonContext.Default.HealthReport, statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
     /// <summary>
