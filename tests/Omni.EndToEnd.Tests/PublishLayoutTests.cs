@@ -47,6 +47,7 @@ public sealed class PublishLayoutTests
         // Native AOT: one executable, no runtime or IL beside it to load.
         Assert.False(File.Exists(Path.Combine(output, "libcoreclr.so")), "libcoreclr.so in the folder: a JIT build, not Native AOT");
         Assert.Empty(Directory.GetFiles(output, "*.dll"));
+        Assert.Empty(Directory.GetFiles(output, "*.pdb").Concat(Directory.GetFiles(output, "*.dbg")));
     }
 
     [Fact]
