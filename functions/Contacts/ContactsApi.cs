@@ -5,6 +5,7 @@ using Omni.Channels.Outbound;
 using Omni.Core.Contacts;
 using Omni.Functions.Http;
 using Omni.Functions.Operations;
+using Omni.Core;
 
 namespace Omni.Functions.Contacts;
 
@@ -177,13 +178,13 @@ public static class ContactsApi
             return Problems.NotFound("No contact has this id; create it with PUT.");
         }
 
-        var document = JsonSerializer.SerializeToNode(ContactResource.From(current.Contact), JsonBody.Options)!.AsObject();
+        var document = JsonSerializer.SerializeToNode(ContactResource.From(current.Contact), JsonBody.Options.TypeInfo<ContactResource>())!.AsObject();
         foreach (var field in ContactResource.ReadOnlyFields)
         {
             document.Remove(field);
         }
         var merged = MergePatch.Apply(document, patchObject)!;
-        var input = JsonBody.Deserialize<ContactInput>(JsonSerializer.SerializeToUtf8Bytes(merged, JsonBody.Options), ContactShape);
+        var input = JsonBody.Deserialize<ContactInput>(JsonSerializer.SerializeToUtf8Bytes(merged, JsonBody.Options.TypeInfo<JsonNode>()), ContactShape);
         if (input.Problem is { } shapeProblem)
         {
             return shapeProblem;

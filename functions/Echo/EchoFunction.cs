@@ -37,7 +37,7 @@ public sealed class EchoFunction(ServiceBusClient serviceBus, ILogger<EchoFuncti
         }
 
         var reply = new EchoReply(message.MessageId, message.DeliveryCount, request.Text);
-        await serviceBus.CreateSender(ReplyQueue).SendMessageAsync(new ServiceBusMessage(BinaryData.FromObjectAsJson(reply, EchoJson.Options))
+        await serviceBus.CreateSender(ReplyQueue).SendMessageAsync(new ServiceBusMessage(BinaryData.FromObjectAsJson(reply, EchoJsonContext.Default.EchoReply))
         {
             // Deterministic, so a redelivered echo is dropped by duplicate detection instead of replied twice.
             MessageId = $"{message.MessageId}:echo",

@@ -3,6 +3,7 @@ using Omni.Azure.Tables;
 using Omni.Functions.Hosting;
 using Omni.Functions.Http;
 using Omni.Functions.Infrastructure;
+using Omni.Functions.Http;
 
 namespace Omni.Functions.Health;
 
@@ -30,7 +31,7 @@ public static class HealthApi
         var configuration = CheckConfiguration(unresolved, shortSecrets, callerAuth);
         var status = storage.Status != "healthy" ? "unhealthy" : configuration.Status != "healthy" ? "degraded" : "healthy";
         var report = new HealthReport(status, new Dictionary<string, HealthCheck> { ["tableStorage"] = storage, ["configuration"] = configuration });
-        return TypedResults.Json(report, statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+        return TypedResults.Json(report, ApiJsonContext.Default.HealthReport, statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ public static class BenchmarkBaseline
     /// <summary>Maps <see cref="Path"/> when <see cref="EnabledKey"/> is true; otherwise does nothing.</summary>
     public static void MapBenchmarkBaseline(this WebApplication app)
     {
-        if (!app.Configuration.GetValue(EnabledKey, defaultValue: false))
+        if (!bool.TryParse(app.Configuration[EnabledKey], out var enabled) || !enabled)
         {
             return;
         }

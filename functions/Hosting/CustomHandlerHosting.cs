@@ -1,4 +1,5 @@
 using Omni.Hosting;
+using Omni.Functions.Http;
 
 namespace Omni.Functions.Hosting;
 
@@ -57,7 +58,7 @@ public static class CustomHandlerHosting
     /// <c>GET /</c> answers at once: the host polls it every 25 ms until the handler responds, and only then invokes.
     /// </summary>
     public static void MapReadiness(this WebApplication app) =>
-        app.MapGet("/", () => Results.Json(new Readiness("ready"))).ExcludeFromDescription();
+        app.MapGet("/", () => Results.Json(new Readiness("ready"), ApiJsonContext.Default.Readiness)).ExcludeFromDescription();
 
     /// <summary>The readiness answer, <c>{"status":"ready"}</c> (a named type: the API's JSON is source-generated).</summary>
     public sealed record Readiness(string Status);

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics;
 using Omni.Hosting;
+using Omni.Functions.Http;
 
 namespace Omni.Functions.Hosting;
 
@@ -15,7 +17,7 @@ public static class ServiceBusFunctions
     private sealed record Registration(string Name, Type Implementation);
 
     /// <summary>Registers <typeparamref name="TFunction"/> as the handler of the function folder <paramref name="name"/>.</summary>
-    public static IServiceCollection AddServiceBusFunction<TFunction>(this IServiceCollection services, string name)
+    public static IServiceCollection AddServiceBusFunction<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TFunction>(this IServiceCollection services, string name)
         where TFunction : class, IServiceBusFunction
     {
         services.AddKeyedScoped<IServiceBusFunction, TFunction>(name);
@@ -127,7 +129,7 @@ public static class ServiceBusFunctions
     private static Task WriteFailureAsync(HttpContext context, int status, string detail)
     {
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new InvocationFailure(detail), context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(new InvocationFailure(detail), ApiJsonContext.Default.InvocationFailure, cancellationToken: context.RequestAborted);
     }
 
     /// <summary>The body of a failed invocation, <c>{"error":"…"}</c> (a named type: the API's JSON is source-generated).</summary>

@@ -11,6 +11,7 @@ using Omni.Core.Inbound;
 using Omni.Core.Messages;
 using Omni.Core.Stats;
 using Omni.Functions.Messages;
+using Omni.Core;
 
 namespace Omni.Functions.Inbound;
 
@@ -298,7 +299,7 @@ public sealed class InboundProcessor(
                 contactId ??= (await messages.GetAsync(target.MessageId, cancellationToken))?.Record.ContactId;
             }
         }
-        var body = JsonSerializer.SerializeToNode(inbound, InboundEventJson.Options)!.AsObject();
+        var body = JsonSerializer.SerializeToNode(inbound, InboundEventJson.Options.TypeInfo<InboundEvent>())!.AsObject();
         if (contactId is not null)
         {
             body["contactId"] = contactId;

@@ -3,6 +3,7 @@ using Omni.Core.Messages;
 using Omni.Functions.Hosting;
 using Omni.Functions.Operations;
 using Omni.Hosting;
+using Omni.Core;
 
 namespace Omni.Functions.Messages;
 
@@ -231,7 +232,7 @@ internal static class QueueBody
         InboundEvent? inbound;
         try
         {
-            inbound = JsonSerializer.Deserialize<InboundEvent>(body, MessageJson.Options);
+            inbound = JsonSerializer.Deserialize(body, MessageJson.Options.TypeInfo<InboundEvent>());
         }
         catch (JsonException e)
         {

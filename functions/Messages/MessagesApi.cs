@@ -3,6 +3,7 @@ using System.Text.Json;
 using Omni.Core.Contacts;
 using Omni.Core.Messages;
 using Omni.Functions.Http;
+using Omni.Core;
 
 namespace Omni.Functions.Messages;
 
@@ -151,13 +152,13 @@ public static class MessagesApi
         var replay = false;
         if (key is not null)
         {
-            var entry = await idempotency.ClaimAsync("messages", key, hash, JsonSerializer.Serialize(ids, JsonBody.Options), now, cancellationToken);
+            var entry = await idempotency.ClaimAsync("messages", key, hash, JsonSerializer.Serialize(ids, JsonBody.Options.TypeInfo<List<string>>()), now, cancellationToken);
             if (!entry.Created)
             {
                 List<string>? previous = null;
                 try
                 {
-                    previous = entry.Result.StartsWith('[') ? JsonSerializer.Deserialize<List<string>>(entry.Result, JsonBody.Options) : null;
+                    previous = entry.Result.StartsWith('[') ? JsonSerializer.Deserialize(entry.Result, JsonBody.Options.TypeInfo<List<string>>()) : null;
                 }
                 catch (JsonException)
                 {
@@ -186,7 +187,7 @@ public static class MessagesApi
             return await QueueUnavailableAsync(pipeline, ids, key is null, now, cancellationToken);
         }
         var body = new MessageBatchAccepted(accepted);
-        return replay ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status202Accepted);
+        return replay ? TypedResults.Ok(body) : TypedResults.Json(body, ApiJsonContext.Default.MessageBatchAccepted, statusCode: StatusCodes.Status202Accepted);
     }
 
     internal static async Task<IResult> GetAsync(string id, IMessageStore store, CancellationToken cancellationToken)

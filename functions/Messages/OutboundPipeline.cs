@@ -8,6 +8,7 @@ using Omni.Core.Content;
 using Omni.Core.Messages;
 using Omni.Core.Routing;
 using Omni.Core.Stats;
+using Omni.Core;
 
 namespace Omni.Functions.Messages;
 
@@ -62,7 +63,7 @@ public sealed class OutboundPipeline(
 
     public Task EnqueueRouteAsync(MessageRecord record, DateTimeOffset? at, CancellationToken cancellationToken)
     {
-        var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record.Request, MessageJson.Options)))
+        var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record.Request, MessageJson.Options.TypeInfo<MessageRequest>())))
         {
             MessageId = OmniQueues.RouteMessageId(record.Id, at),
             ContentType = "application/json",
@@ -96,7 +97,7 @@ public sealed class OutboundPipeline(
         string? parseError = null;
         try
         {
-            request = JsonSerializer.Deserialize<MessageRequest>(body.Span, MessageJson.Strict);
+            request = JsonSerializer.Deserialize(body.Span, MessageJson.Strict.TypeInfo<MessageRequest>());
             parseError = request is null ? "The body is not a valid message: a JSON object is required, not null." : null;
         }
         catch (JsonException e)
@@ -365,7 +366,7 @@ public sealed class OutboundPipeline(
     {
         var queue = OmniQueues.SendQueueFor(record.Plan[step].Channel)
             ?? throw new InvalidOperationException($"No send function for channel {record.Plan[step].Channel.Name()}.");
-        var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new SendStepCommand(record.Id, step), MessageJson.Options)))
+        var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new SendStepCommand(record.Id, step), MessageJson.Options.TypeInfo<SendStepCommand>())))
         {
             MessageId = OmniQueues.StepMessageId(record.Id, step),
             ContentType = "application/json",
@@ -626,7 +627,7 @@ public sealed class OutboundPipeline(
 
     private Task ScheduleEscalationAsync(MessageRecord record, int step, DateTimeOffset due, CancellationToken cancellationToken)
     {
-        var check = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new EscalationCheck(record.Id, step), MessageJson.Options)))
+        var check = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new EscalationCheck(record.Id, step), MessageJson.Options.TypeInfo<EscalationCheck>())))
         {
             MessageId = OmniQueues.EscalationMessageId(record.Id, step),
             ContentType = "application/json",
@@ -700,7 +701,7 @@ public sealed class OutboundPipeline(
     {
         var queue = OmniQueues.SendQueueFor(record.Plan[step].Channel)
             ?? throw new InvalidOperationException($"No send function for channel {record.Plan[step].Channel.Name()}.");
-        var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new SendStepCommand(record.Id, step), MessageJson.Options)))
+        var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(new SendStepCommand(record.Id, step), MessageJson.Options.TypeInfo<SendStepCommand>())))
         {
             MessageId = OmniQueues.StepMessageId(record.Id, step) + ":confirm",
             ContentType = "application/json",

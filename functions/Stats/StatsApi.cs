@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Omni.Core.Stats;
 using Omni.Functions.Http;
+using Omni.Core;
 
 namespace Omni.Functions.Stats;
 
@@ -58,7 +59,7 @@ public static class StatsApi
             }
         }
         var events = await store.ReadAsync(from, to, cancellationToken);
-        return TypedResults.Json(ChannelStatsAggregator.Aggregate(events, from, to, granularity), Json);
+        return TypedResults.Json(ChannelStatsAggregator.Aggregate(events, from, to, granularity), Json.TypeInfo<ChannelStatsReport>());
     }
 
     internal static async Task<IResult> GetDashboardAsync(HttpRequest http, HttpResponse response, IStatsStore store, TimeProvider clock, CancellationToken cancellationToken)

@@ -72,7 +72,7 @@ public static class HostMetadata
         }
         try
         {
-            return JsonSerializer.Deserialize<string>(text, HostingJson.Options) ?? text;
+            return JsonSerializer.Deserialize(text, HostingJson.String) ?? text;
         }
         catch (JsonException)
         {

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Omni.Hosting;
 
@@ -30,6 +31,20 @@ public static class HostingJson
 
     /// <summary>The types the payloads serialise, each resolvable from both options without reflection.</summary>
     public static IReadOnlyList<Type> PayloadTypes { get; } = [typeof(string), typeof(JsonNode), typeof(JsonObject), typeof(JsonArray), typeof(JsonValue)];
+
+    /// <summary>Typed metadata for the <see cref="JsonTypeInfo{T}"/> overloads of <see cref="JsonSerializer"/>, with the escaping of <see cref="Options"/>.</summary>
+    public static JsonTypeInfo<string> String { get; } = Info<string>(Options);
+
+    /// <inheritdoc cref="String"/>
+    public static JsonTypeInfo<JsonObject> Object { get; } = Info<JsonObject>(Options);
+
+    /// <summary>Typed metadata with the escaping of <see cref="HostOptions"/>.</summary>
+    public static JsonTypeInfo<string> HostString { get; } = Info<string>(HostOptions);
+
+    /// <inheritdoc cref="HostString"/>
+    public static JsonTypeInfo<JsonObject> HostObject { get; } = Info<JsonObject>(HostOptions);
+
+    private static JsonTypeInfo<T> Info<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 
     private static JsonSerializerOptions Create(JavaScriptEncoder? encoder)
     {

@@ -29,7 +29,7 @@ public sealed class InvocationResult
             ["Outputs"] = outputs,
             ["Logs"] = new JsonArray(Logs.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
             ["ReturnValue"] = null,
-        }, HostingJson.Options);
+        }, HostingJson.Object);
     }
 
     /// <summary>

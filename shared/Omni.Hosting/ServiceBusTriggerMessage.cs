@@ -73,7 +73,7 @@ public sealed record ServiceBusTriggerMessage
         {
             [trigger.Name] = trigger.IsBinary
                 ? Convert.ToBase64String(Body.Span)
-                : JsonSerializer.Serialize(Encoding.UTF8.GetString(Body.Span), HostJson),
+                : JsonSerializer.Serialize(Encoding.UTF8.GetString(Body.Span), HostingJson.HostString),
         };
         var metadata = BindingData(function, utcNow);
         if (!trigger.IsBinary)
@@ -82,7 +82,7 @@ public sealed record ServiceBusTriggerMessage
             // reproduce that, so handlers are tested against the real pollution.
             MergeBodyProperties(Encoding.UTF8.GetString(Body.Span), metadata);
         }
-        return JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["Data"] = data, ["Metadata"] = metadata }, HostJson);
+        return JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["Data"] = data, ["Metadata"] = metadata }, HostingJson.HostObject);
     }
 
     /// <summary>
@@ -245,10 +245,10 @@ public sealed record ServiceBusTriggerMessage
                 JsonObject o => o.DeepClone(),
                 JsonValue v => v.GetValueKind() switch
                 {
-                    JsonValueKind.String => JsonSerializer.Serialize(v.GetValue<string>(), HostJson),
+                    JsonValueKind.String => JsonSerializer.Serialize(v.GetValue<string>(), HostingJson.HostString),
                     JsonValueKind.True => "\"True\"",
                     JsonValueKind.False => "\"False\"",
-                    JsonValueKind.Number => JsonSerializer.Serialize(NumberText(v), HostJson),
+                    JsonValueKind.Number => JsonSerializer.Serialize(NumberText(v), HostingJson.HostString),
                     _ => null,
                 },
                 _ => null,
@@ -301,7 +301,7 @@ public sealed record ServiceBusTriggerMessage
     {
         if (value is not null)
         {
-            metadata[key] = JsonSerializer.Serialize(value, HostJson);
+            metadata[key] = JsonSerializer.Serialize(value, HostingJson.HostString);
         }
     }
 

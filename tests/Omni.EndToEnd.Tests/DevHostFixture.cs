@@ -34,11 +34,14 @@ public class DevHostFixture : IAsyncLifetime
 
     public static readonly TimeSpan EscalateAfterCritical = TimeSpan.FromSeconds(4);
 
+    /// <summary>The app root the DevHost runs: the function app's build output unless a subclass picks another.</summary>
+    protected virtual Task<string> AppRootAsync() => Task.FromResult(TestPaths.FunctionAppBuildOutput);
+
     public async Task InitializeAsync()
     {
         Server = await DevHostServer.StartAsync(new DevHostOptions
         {
-            AppRoot = TestPaths.FunctionAppBuildOutput,
+            AppRoot = await AppRootAsync(),
             Port = 0,
             AzuriteTablePort = 0,
             QueuesFile = Path.Combine(TestPaths.RepositoryRoot, "infra", "queues.json"),

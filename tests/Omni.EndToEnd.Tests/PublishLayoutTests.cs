@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using Omni.DevHost.Storage;
 using Omni.Hosting;
 
@@ -8,16 +7,17 @@ namespace Omni.EndToEnd.Tests;
 
 /// <summary>
 /// `dotnet publish` of the function app is the deployable folder: host.json, every function folder with its
-/// function.json, and a self-contained linux-x64 executable with its run bit, which starts the way the host starts it.
+/// function.json, and a Native AOT linux-x64 executable with its run bit, which starts the way the host starts it.
+/// Category Aot: run by <c>./omni aot-smoke</c> against the app it published (<see cref="PublishedApp"/>).
 /// </summary>
-public sealed class PublishLayoutTests(PublishedApp app) : IClassFixture<PublishedApp>
+[Trait("Category", PublishedApp.Category)]
+public sealed class PublishLayoutTests
 {
-    private readonly string _output = app.Output;
-
     [Fact]
-    public void Publish_Output_IsAFunctionAppWithEveryFunctionFolder()
+    public async Task Publish_Output_IsAFunctionAppWithEveryFunctionFolder()
     {
-        var published = FunctionAppManifest.Load(_output);
+        var output = await PublishedApp.RootAsync();
+        var published = FunctionAppManifest.Load(output);
         var source = Directory.EnumerateFiles(Path.Combine(TestPaths.RepositoryRoot, "functions"), "function.json", SearchOption.AllDirectories)
             .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
             .Select(p => Path.GetFileName(Path.GetDirectoryName(p))!)
@@ -26,116 +26,51 @@ public sealed class PublishLayoutTests(PublishedApp app) : IClassFixture<Publish
 
         Assert.NotEmpty(source);
         Assert.Equal(source, published.Functions.Select(f => f.Name).Order());
-        Assert.Equal(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "host.json")), File.ReadAllText(Path.Combine(_output, "host.json")));
+        Assert.Equal(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "host.json")), File.ReadAllText(Path.Combine(output, "host.json")));
         // functions/local.settings.sample.json exists in the source; settings files must never ship.
-        Assert.Empty(Directory.GetFiles(_output, "local.settings*.json", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(output, "local.settings*.json", SearchOption.AllDirectories));
         // A default publish is for function keys: every function.json as written.
         foreach (var function in published.Functions)
         {
             Assert.Equal(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "functions", function.Name, "function.json")),
-                File.ReadAllText(Path.Combine(_output, function.Name, "function.json")));
+                File.ReadAllText(Path.Combine(output, function.Name, "function.json")));
         }
-    }
-
-    /// <summary>
-    /// OmniAuthMode=EntraId (what ./omni publish passes for OMNI_AUTH_MODE=EntraId) rewrites the published copies only:
-    /// every caller-facing function (authLevel function or admin) becomes anonymous, nothing else in any file changes.
-    /// The target runs on a copy of the function folders, as it runs on the publish folder after Publish.
-    /// </summary>
-    [Fact]
-    public async Task EntraIdPublish_CallerFacingFunctionsBecomeAnonymous_NothingElseChanges()
-    {
-        var source = Path.Combine(TestPaths.RepositoryRoot, "functions");
-        var copy = Directory.CreateTempSubdirectory("omni-entra-publish-").FullName;
-        try
-        {
-            File.Copy(Path.Combine(TestPaths.RepositoryRoot, "host.json"), Path.Combine(copy, "host.json"));
-            foreach (var file in Directory.EnumerateFiles(source, "function.json", SearchOption.AllDirectories)
-                         .Where(f => Path.GetDirectoryName(Path.GetDirectoryName(f)) == source))
-            {
-                var name = Path.GetFileName(Path.GetDirectoryName(file))!;
-                Directory.CreateDirectory(Path.Combine(copy, name));
-                File.Copy(file, Path.Combine(copy, name, "function.json"));
-            }
-            var before = FunctionAppManifest.Load(copy);
-            var keyed = before.Functions.Where(f => f.IsHttpTriggered && f.Trigger.AuthLevel != "anonymous").Select(f => f.Name).ToList();
-            Assert.Contains("SendMessage", keyed);
-            Assert.Contains("EraseContact", keyed);
-
-            var (exitCode, output) = await RunAsync("dotnet", "msbuild", "functions/Omni.Functions.csproj", "-t:OmniEntraIdAuthLevels",
-                "-p:OmniAuthMode=EntraId", $"-p:PublishDir={copy}{Path.DirectorySeparatorChar}", "-nologo");
-            Assert.True(exitCode == 0, output);
-
-            var after = FunctionAppManifest.Load(copy);
-            Assert.All(after.Functions.Where(f => f.IsHttpTriggered), f => Assert.Equal("anonymous", f.Trigger.AuthLevel));
-            foreach (var function in before.Functions)
-            {
-                var original = File.ReadAllText(Path.Combine(source, function.Name, "function.json"));
-                var expected = keyed.Contains(function.Name)
-                    ? original.Replace($"\"authLevel\": \"{function.Trigger.AuthLevel}\"", "\"authLevel\": \"anonymous\"", StringComparison.Ordinal)
-                    : original;
-                Assert.Equal(expected.TrimEnd(), File.ReadAllText(Path.Combine(copy, function.Name, "function.json")).TrimEnd());
-            }
-        }
-        finally
-        {
-            Directory.Delete(copy, recursive: true);
-        }
-    }
-
-    [Fact]
-    public async Task OmniPublish_UnknownAuthMode_FailsBeforeBuilding()
-    {
-        var (exitCode, output) = await RunAsync("env", "OMNI_AUTH_MODE=entra", "./omni", "publish");
-
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains("OMNI_AUTH_MODE must be FunctionKeys or EntraId", output);
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepositoryRoot };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        return (process.ExitCode, await stdout + await stderr);
     }
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public void Publish_Executable_IsSelfContainedLinuxX64WithRunBit()
+    public async Task Publish_Executable_IsNativeLinuxX64WithRunBit()
     {
-        var manifest = FunctionAppManifest.Load(_output);
-        var executable = Path.Combine(_output, manifest.Host.DefaultExecutablePath);
+        var output = await PublishedApp.RootAsync();
+        var manifest = FunctionAppManifest.Load(output);
+        var executable = Path.Combine(output, manifest.Host.DefaultExecutablePath);
 
         Assert.True(File.Exists(executable), $"host.json names {manifest.Host.DefaultExecutablePath}, which is not in the publish output");
         Assert.True((File.GetUnixFileMode(executable) & UnixFileMode.UserExecute) != 0, "the executable has no run bit");
         // ELF, not a script or a framework-dependent dll launcher left to chance.
         Assert.Equal([0x7F, (byte)'E', (byte)'L', (byte)'F'], File.ReadAllBytes(executable).Take(4));
-        Assert.True(File.Exists(Path.Combine(_output, "libcoreclr.so")), "the runtime is not in the folder: not self-contained");
-        using var runtimeConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "Omni.Functions.runtimeconfig.json")));
-        Assert.True(runtimeConfig.RootElement.GetProperty("runtimeOptions").TryGetProperty("includedFrameworks", out _));
+        Assert.Equal(0x3E, BitConverter.ToUInt16(File.ReadAllBytes(executable), 18)); // e_machine: x86-64
+        // Native AOT: one executable, no runtime or IL beside it to load.
+        Assert.False(File.Exists(Path.Combine(output, "libcoreclr.so")), "libcoreclr.so in the folder: a JIT build, not Native AOT");
+        Assert.Empty(Directory.GetFiles(output, "*.dll"));
+        Assert.Empty(Directory.GetFiles(output, "*.pdb").Concat(Directory.GetFiles(output, "*.dbg")));
     }
 
     [Fact]
     public async Task Publish_Executable_StartsLikeTheHostStartsIt()
     {
+        var output = await PublishedApp.RootAsync();
         var port = Azurite.FreeTcpPort();
-        var start = new ProcessStartInfo(Path.Combine(_output, "Omni.Functions"))
+        var start = new ProcessStartInfo(Path.Combine(output, "Omni.Functions"))
         {
-            WorkingDirectory = _output,
+            WorkingDirectory = output,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             // Only what the host provides: no DOTNET_ROOT, so a framework-dependent build could not start.
             Environment =
             {
                 ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(),
-                ["FUNCTIONS_APP_ROOT_PATH"] = _output,
+                ["FUNCTIONS_APP_ROOT_PATH"] = output,
                 ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
                 ["ServiceBusConnection"] = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=k;SharedAccessKey=a2V5;UseDevelopmentEmulator=true",
                 ["DOTNET_ROOT"] = "/nonexistent",
@@ -165,36 +100,51 @@ public sealed class PublishLayoutTests(PublishedApp app) : IClassFixture<Publish
     }
 }
 
-/// <summary>One `dotnet publish -c Release` into a temporary folder for the whole class.</summary>
-public sealed class PublishedApp : IAsyncLifetime
+/// <summary>
+/// The published Native AOT app root the Aot tests use: the folder <see cref="Variable"/> names (<c>./omni aot-smoke</c>
+/// sets it to artifacts/app after publishing), or else one <c>dotnet publish -c Release</c> into a temporary folder for
+/// the test run, so the tests also run on their own.
+/// </summary>
+public static class PublishedApp
 {
-    public string Output { get; } = Directory.CreateTempSubdirectory("omni-publish-").FullName;
+    public const string Variable = "OMNI_AOT_APP";
 
-    public async Task InitializeAsync()
+    /// <summary>The trait of the tests that need the published app; <c>./omni test</c> leaves them to <c>./omni aot-smoke</c>.</summary>
+    public const string Category = "Aot";
+
+    private static readonly Lazy<Task<string>> Root = new(ResolveAsync);
+
+    public static Task<string> RootAsync() => Root.Value;
+
+    private static async Task<string> ResolveAsync()
     {
+        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given)
+        {
+            var full = Path.GetFullPath(given, TestPaths.RepositoryRoot);
+            return File.Exists(Path.Combine(full, "host.json"))
+                ? full
+                : throw new InvalidOperationException($"{Variable}={given} has no host.json: publish first (./omni publish).");
+        }
+        var output = Directory.CreateTempSubdirectory("omni-publish-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(output, recursive: true);
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = TestPaths.RepositoryRoot,
         };
-        foreach (var arg in new[] { "publish", "functions/Omni.Functions.csproj", "-c", "Release", "-o", Output, "-nologo" })
+        foreach (var arg in new[] { "publish", "functions/Omni.Functions.csproj", "-c", "Release", "-o", output, "-nologo" })
         {
             start.ArgumentList.Add(arg);
         }
         using var publish = Process.Start(start)!;
         var stdout = publish.StandardOutput.ReadToEndAsync();
         var stderr = publish.StandardError.ReadToEndAsync();
-        await publish.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(8));
+        await publish.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(20));
         if (publish.ExitCode != 0)
         {
             throw new InvalidOperationException($"dotnet publish failed ({publish.ExitCode}):\n{await stdout}\n{await stderr}");
         }
-    }
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(Output, recursive: true);
-        return Task.CompletedTask;
+        return output;
     }
 }

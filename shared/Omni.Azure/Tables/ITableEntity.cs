@@ -2,7 +2,7 @@ using Azure;
 
 namespace Omni.Azure.Tables;
 
-/// <summary>The properties every table entity has. Implement it on a class with public properties to map it to a row.</summary>
+/// <summary>The properties every table entity has. A typed entity class implements <see cref="IMappedTableEntity"/> to map its own properties.</summary>
 public interface ITableEntity
 {
     /// <summary>The partition key: entities with the same partition key can be queried and transacted together.</summary>

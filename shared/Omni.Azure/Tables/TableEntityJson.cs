@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Reflection;
-using System.Runtime.Serialization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Azure;
@@ -60,12 +57,13 @@ internal static class TableEntityJson
         }
         else
         {
-            foreach (var property in EntityTypeInfo.For(entity.GetType()).Properties)
+            var row = new TableEntity();
+            Mapped(entity).WriteTo(row);
+            foreach (var (name, value) in row)
             {
-                var value = property.Property.GetValue(entity);
                 if (value is not null)
                 {
-                    WriteProperty(writer, property.Name, value);
+                    WriteProperty(writer, name, value);
                 }
             }
         }
@@ -138,33 +136,29 @@ internal static class TableEntityJson
         {
             return (T)(object)ReadTableEntity(element);
         }
-        var entity = new T();
-        var info = EntityTypeInfo.For(typeof(T));
-        foreach (var property in element.EnumerateObject())
+        var row = ReadTableEntity(element);
+        var entity = new T { ETag = row.ETag, Timestamp = row.Timestamp };
+        if (row.TryGetValue(TableEntity.PartitionKeyName, out var partitionKey))
         {
-            var name = property.Name;
-            switch (name)
-            {
-                case TableEntity.PartitionKeyName:
-                    entity.PartitionKey = property.Value.GetString()!;
-                    continue;
-                case TableEntity.RowKeyName:
-                    entity.RowKey = property.Value.GetString()!;
-                    continue;
-                case TableEntity.TimestampName:
-                    entity.Timestamp = ReadDateTimeOffset(property.Value);
-                    continue;
-                case OdataEtag:
-                    entity.ETag = new ETag(property.Value.GetString() ?? string.Empty);
-                    continue;
-            }
-            if (info.ByName.TryGetValue(name, out var map) && (map.IsNullable || property.Value.ValueKind != JsonValueKind.Null))
-            {
-                map.Property.SetValue(entity, ReadAs(map, property.Value));
-            }
+            entity.PartitionKey = partitionKey as string ?? "";
+        }
+        if (row.TryGetValue(TableEntity.RowKeyName, out var rowKey))
+        {
+            entity.RowKey = rowKey as string ?? "";
+        }
+        try
+        {
+            Mapped(entity).ReadFrom(row);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        {
+            throw new FormatException($"A row could not be read into {typeof(T).Name}: {e.Message}", e);
         }
         return entity;
     }
+
+    private static IMappedTableEntity Mapped(ITableEntity entity) => entity as IMappedTableEntity ?? throw new NotSupportedException(
+        $"{entity.GetType().Name} maps no properties: implement {nameof(IMappedTableEntity)} on it, or use {nameof(TableEntity)}.");
 
     public static TableEntity ReadTableEntity(JsonElement element)
     {
@@ -260,122 +254,4 @@ internal static class TableEntityJson
 
     private static DateTimeOffset ReadDateTimeOffset(JsonElement value) =>
         DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-    private static object? ReadAs(EntityProperty map, JsonElement value)
-    {
-        if (value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        try
-        {
-            return map.Kind switch
-            {
-                PropertyKind.String => value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText(),
-                PropertyKind.Int32 => value.ValueKind == JsonValueKind.String
-                    ? int.Parse(value.GetString()!, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)
-                    : value.GetInt32(),
-                PropertyKind.Int64 => value.ValueKind == JsonValueKind.String
-                    ? long.Parse(value.GetString()!, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)
-                    : value.GetInt64(),
-                PropertyKind.Double => ReadDouble(value),
-                PropertyKind.Boolean => value.GetBoolean(),
-                PropertyKind.DateTime => ReadDateTimeOffset(value).UtcDateTime,
-                PropertyKind.DateTimeOffset => ReadDateTimeOffset(value),
-                PropertyKind.Guid => Guid.Parse(value.GetString()!),
-                PropertyKind.Binary => value.GetBytesFromBase64(),
-                PropertyKind.Enum => value.ValueKind == JsonValueKind.String
-                    ? Enum.Parse(map.EnumType!, value.GetString()!, ignoreCase: false)
-                    : Enum.ToObject(map.EnumType!, value.GetInt64()),
-                _ => throw new InvalidOperationException("Unknown property kind."),
-            };
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException or ArgumentException)
-        {
-            throw new FormatException(
-                $"Property '{map.Name}' ({value.ValueKind}) could not be read into {map.Property.DeclaringType?.Name}.{map.Property.Name} of type {map.Property.PropertyType.Name}.",
-                e);
-        }
-    }
-}
-
-internal enum PropertyKind
-{
-    String,
-    Int32,
-    Int64,
-    Double,
-    Boolean,
-    DateTime,
-    DateTimeOffset,
-    Guid,
-    Binary,
-    Enum,
-}
-
-internal sealed record EntityProperty(string Name, PropertyInfo Property, PropertyKind Kind, bool IsNullable, Type? EnumType);
-
-/// <summary>The mapped properties of an entity class: public, readable and writable, not ignored, of a supported type.</summary>
-internal sealed class EntityTypeInfo
-{
-    private static readonly ConcurrentDictionary<Type, EntityTypeInfo> Cache = new();
-
-    private EntityTypeInfo(EntityProperty[] properties)
-    {
-        Properties = properties;
-        ByName = properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
-    }
-
-    public EntityProperty[] Properties { get; }
-
-    public Dictionary<string, EntityProperty> ByName { get; }
-
-    public static EntityTypeInfo For(Type type) => Cache.GetOrAdd(type, static t => Build(t));
-
-    private static EntityTypeInfo Build(Type type)
-    {
-        var list = new List<EntityProperty>();
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            if (property.GetIndexParameters().Length > 0 || property.GetMethod?.IsPublic != true || property.SetMethod?.IsPublic != true)
-            {
-                continue;
-            }
-            if (property.Name is nameof(ITableEntity.PartitionKey) or nameof(ITableEntity.RowKey) or nameof(ITableEntity.Timestamp) or nameof(ITableEntity.ETag))
-            {
-                continue;
-            }
-            if (property.IsDefined(typeof(IgnoreDataMemberAttribute), inherit: true))
-            {
-                continue;
-            }
-            var name = property.GetCustomAttribute<DataMemberAttribute>(inherit: true)?.Name ?? property.Name;
-            var underlying = Nullable.GetUnderlyingType(property.PropertyType);
-            var target = underlying ?? property.PropertyType;
-            PropertyKind? kind = target switch
-            {
-                _ when target == typeof(string) => PropertyKind.String,
-                _ when target == typeof(int) => PropertyKind.Int32,
-                _ when target == typeof(long) => PropertyKind.Int64,
-                _ when target == typeof(double) => PropertyKind.Double,
-                _ when target == typeof(bool) => PropertyKind.Boolean,
-                _ when target == typeof(DateTime) => PropertyKind.DateTime,
-                _ when target == typeof(DateTimeOffset) => PropertyKind.DateTimeOffset,
-                _ when target == typeof(Guid) => PropertyKind.Guid,
-                _ when target == typeof(byte[]) => PropertyKind.Binary,
-                _ when target.IsEnum => PropertyKind.Enum,
-                _ => null,
-            };
-            if (kind is null)
-            {
-                throw new NotSupportedException(
-                    $"{type.Name}.{property.Name} has type {property.PropertyType.Name}, which Table storage cannot hold. " +
-                    "Use string, int, long, double, bool, DateTime, DateTimeOffset, Guid, byte[], an enum (or their nullable forms), " +
-                    "or mark it [IgnoreDataMember].");
-            }
-            var nullable = underlying is not null || !property.PropertyType.IsValueType;
-            list.Add(new EntityProperty(name, property, kind.Value, nullable, target.IsEnum ? target : null));
-        }
-        return new EntityTypeInfo([.. list]);
-    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Omni.Core;
 using Omni.Core.Messages;
 
@@ -17,7 +18,9 @@ public static class InboundEventJson
         TypeInfoResolver = CoreJsonContext.Default,
     };
 
-    public static byte[] Serialize(InboundEvent inboundEvent) => JsonSerializer.SerializeToUtf8Bytes(inboundEvent, Options);
+    private static readonly JsonTypeInfo<InboundEvent> EventInfo = Options.TypeInfo<InboundEvent>();
 
-    public static InboundEvent? Deserialize(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize<InboundEvent>(json, Options);
+    public static byte[] Serialize(InboundEvent inboundEvent) => JsonSerializer.SerializeToUtf8Bytes(inboundEvent, EventInfo);
+
+    public static InboundEvent? Deserialize(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, EventInfo);
 }

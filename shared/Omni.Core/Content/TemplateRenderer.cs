@@ -32,16 +32,20 @@ public sealed class TemplateRenderer
 
     public TemplateRenderer()
     {
-        _html = HandlebarsDotNet.Handlebars.Create(new HandlebarsConfiguration
+        var html = new HandlebarsConfiguration
         {
             TextEncoder = new HtmlTextEncoder(),
             FormatProvider = CultureInfo.InvariantCulture,
-        });
-        _text = HandlebarsDotNet.Handlebars.Create(new HandlebarsConfiguration
+        };
+        var text = new HandlebarsConfiguration
         {
             NoEscape = true,
             FormatProvider = CultureInfo.InvariantCulture,
-        });
+        };
+        html.ObjectDescriptorProviders.Add(new BoundedListDescriptorProvider());
+        text.ObjectDescriptorProviders.Add(new BoundedListDescriptorProvider());
+        _html = HandlebarsDotNet.Handlebars.Create(html);
+        _text = HandlebarsDotNet.Handlebars.Create(text);
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Omni.Core;
 using Omni.Core.Consent;
 using Omni.Core.Contacts;
 
@@ -23,6 +25,9 @@ internal static partial class ContactJson
 
     /// <summary>The stored documents, for <see cref="Options"/> (no reflection).</summary>
     internal static readonly Type[] DocumentTypes = [typeof(ContactDocument), typeof(ConsentDocument)];
+
+    private static readonly JsonTypeInfo<ContactDocument> ContactInfo = Options.TypeInfo<ContactDocument>();
+    private static readonly JsonTypeInfo<ConsentDocument> ConsentInfo = Options.TypeInfo<ConsentDocument>();
 
     public static string SerializeContact(Contact contact)
     {
@@ -47,12 +52,12 @@ internal static partial class ContactJson
             CreatedAt = contact.CreatedAt,
             UpdatedAt = contact.UpdatedAt,
         };
-        return JsonSerializer.Serialize(document, Options);
+        return JsonSerializer.Serialize(document, ContactInfo);
     }
 
     public static Contact DeserializeContact(string json)
     {
-        var d = JsonSerializer.Deserialize<ContactDocument>(json, Options) ?? throw new InvalidDataException("A stored contact profile is empty.");
+        var d = JsonSerializer.Deserialize(json, ContactInfo) ?? throw new InvalidDataException("A stored contact profile is empty.");
         return new Contact
         {
             Id = d.Id ?? throw new InvalidDataException("A stored contact profile has no id."),
@@ -82,11 +87,11 @@ internal static partial class ContactJson
         Evidence = consent.Evidence,
         Actor = consent.Actor,
         At = consent.At,
-    }, Options);
+    }, ConsentInfo);
 
     public static ConsentEvent DeserializeConsent(string json, string id)
     {
-        var d = JsonSerializer.Deserialize<ConsentDocument>(json, Options) ?? throw new InvalidDataException("A stored consent event is empty.");
+        var d = JsonSerializer.Deserialize(json, ConsentInfo) ?? throw new InvalidDataException("A stored consent event is empty.");
         return new ConsentEvent
         {
             Id = id,

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Omni.Core;
 using Omni.Core.Messages;
 
@@ -24,10 +25,12 @@ public static class MessageRecordJson
     /// <summary>The serializer options used for stored records.</summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
+    private static readonly JsonTypeInfo<MessageRecord> RecordInfo = Options.TypeInfo<MessageRecord>();
+
     public static string Serialize(MessageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return JsonSerializer.Serialize(record, Options);
+        return JsonSerializer.Serialize(record, RecordInfo);
     }
 
     /// <exception cref="InvalidDataException">The JSON is not a message record.</exception>
@@ -36,7 +39,7 @@ public static class MessageRecordJson
         ArgumentNullException.ThrowIfNull(json);
         try
         {
-            return JsonSerializer.Deserialize<MessageRecord>(json, Options) ?? throw new InvalidDataException("A stored message record is empty.");
+            return JsonSerializer.Deserialize(json, RecordInfo) ?? throw new InvalidDataException("A stored message record is empty.");
         }
         catch (JsonException e)
         {

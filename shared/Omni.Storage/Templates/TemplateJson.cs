@@ -1,6 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Omni.Core;
 using Omni.Core.Content;
 
 namespace Omni.Storage.Templates;
@@ -22,6 +24,8 @@ internal static partial class TemplateJson
     /// <summary>The stored document, for <see cref="Options"/> (no reflection).</summary>
     internal static readonly Type[] DocumentTypes = [typeof(TemplateDocument)];
 
+    private static readonly JsonTypeInfo<TemplateDocument> DocumentInfo = Options.TypeInfo<TemplateDocument>();
+
     public static byte[] Serialize(Template template) => JsonSerializer.SerializeToUtf8Bytes(new TemplateDocument
     {
         Id = template.Id,
@@ -34,11 +38,11 @@ internal static partial class TemplateJson
                 p => (PartDocument?)new PartDocument { Text = p.Value.Text, Subject = p.Value.Subject, Html = p.Value.Html })),
         CreatedAt = template.CreatedAt,
         UpdatedAt = template.UpdatedAt,
-    }, Options);
+    }, DocumentInfo);
 
     public static Template Deserialize(ReadOnlySpan<byte> json)
     {
-        var d = JsonSerializer.Deserialize<TemplateDocument>(json, Options) ?? throw new InvalidDataException("A stored template is empty.");
+        var d = JsonSerializer.Deserialize(json, DocumentInfo) ?? throw new InvalidDataException("A stored template is empty.");
         return new Template
         {
             Id = d.Id ?? throw new InvalidDataException("A stored template has no id."),

@@ -170,7 +170,7 @@ public sealed class TableEntityJsonTests
     }
 
     [Fact]
-    public void WriteAndRead_DataMemberName_RenamesTheStoredProperty()
+    public void WriteAndRead_MappedName_IsTheStoredProperty()
     {
         var json = Write(new RenamedEntity { PartitionKey = "p", RowKey = "r", Phone = "+44" });
         using var document = JsonDocument.Parse(json);
@@ -180,23 +180,49 @@ public sealed class TableEntityJsonTests
         Assert.Equal("+44", read.Phone);
     }
 
-    private sealed class RenamedEntity : ITableEntity
+    [Fact]
+    public void WriteAndRead_UnmappedClass_ThrowsNotSupportedNamingTheInterface()
+    {
+        var write = Assert.Throws<NotSupportedException>(() => Write(new UnmappedEntity { PartitionKey = "p", RowKey = "r" }));
+        using var document = JsonDocument.Parse("""{"PartitionKey":"p","RowKey":"r"}""");
+        var read = Assert.Throws<NotSupportedException>(() => TableEntityJson.ReadEntity<UnmappedEntity>(document.RootElement));
+
+        Assert.Contains(nameof(IMappedTableEntity), write.Message);
+        Assert.Contains(nameof(IMappedTableEntity), read.Message);
+    }
+
+    private sealed class RenamedEntity : IMappedTableEntity
     {
         public string PartitionKey { get; set; } = "";
         public string RowKey { get; set; } = "";
         public DateTimeOffset? Timestamp { get; set; }
         public ETag ETag { get; set; }
 
-        [System.Runtime.Serialization.DataMember(Name = "msisdn")]
         public string? Phone { get; set; }
+
+        public void WriteTo(TableEntity row) => row["msisdn"] = Phone;
+
+        public void ReadFrom(TableEntity row) => Phone = row.GetString("msisdn");
     }
 
-    private sealed class UnsupportedEntity : ITableEntity
+    private sealed class UnsupportedEntity : IMappedTableEntity
     {
         public string PartitionKey { get; set; } = "";
         public string RowKey { get; set; } = "";
         public DateTimeOffset? Timestamp { get; set; }
         public ETag ETag { get; set; }
         public List<string> Tags { get; set; } = [];
+
+        public void WriteTo(TableEntity row) => row[nameof(Tags)] = Tags;
+
+        public void ReadFrom(TableEntity row) => throw new NotSupportedException();
+    }
+
+    private sealed class UnmappedEntity : ITableEntity
+    {
+        public string PartitionKey { get; set; } = "";
+        public string RowKey { get; set; } = "";
+        public DateTimeOffset? Timestamp { get; set; }
+        public ETag ETag { get; set; }
     }
 }

@@ -126,4 +126,13 @@ public sealed class TemplateLimitsTests
         Assert.True(TemplateRenderer.Shared.TryRender("{{#each a}}{{@index}}:{{this}}{{#if @last}}.{{else}},{{/if}}{{/each}} {{a.length}} {{a.[1]}}", false, model, out var output, out _));
         Assert.Equal("0:0,1:1,2:2. 3 1", output);
     }
+
+    [Fact]
+    public void TryRender_ListMembers_CountLookupAndMissingIndex()
+    {
+        var model = TemplateRenderer.CreateModel(WithItems(3).Template!.Data, null);
+
+        Assert.True(TemplateRenderer.Shared.TryRender("{{a.count}}|{{a.Length}}|{{lookup a 2}}|{{a.[7]}}|{{a.nothing}}|{{#each a}}{{@first}}{{/each}}", false, model, out var output, out var error), error);
+        Assert.Equal("3|3|2|||TrueFalseFalse", output);
+    }
 }
