@@ -3,7 +3,6 @@ using Omni.Azure.Tables;
 using Omni.Functions.Hosting;
 using Omni.Functions.Http;
 using Omni.Functions.Infrastructure;
-using Omni.Functions.Http;
 
 namespace Omni.Functions.Health;
 
