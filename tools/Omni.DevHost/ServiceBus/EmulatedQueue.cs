@@ -23,7 +23,17 @@ public sealed record IncomingMessage
 
     public DateTimeOffset? ScheduledEnqueueTime { get; init; }
 
+    /// <summary>The sender's partition key (AMQP <c>x-opt-partition-key</c>); kept and handed back to AMQP receivers.</summary>
+    public string? PartitionKey { get; init; }
+
     public IReadOnlyDictionary<string, object?> ApplicationProperties { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>
+    /// The AMQP body section as sent when it is not plain data (an amqp-value or amqp-sequence, as the AMQP front decoded
+    /// it), so AMQP receivers get the same section back; <see cref="Body"/> then holds the bytes the SDK's
+    /// <c>ServiceBusReceivedMessage.Body</c> gives for it. Null for data bodies and REST sends.
+    /// </summary>
+    public object? AmqpBodySection { get; init; }
 }
 
 /// <summary>A queue's status, as Service Bus entities have it (set through <c>PUT /_devhost/queues/{name}/status</c>).</summary>
@@ -74,6 +84,8 @@ public enum MessageState
     Locked,
     Completed,
     DeadLettered,
+    /// <summary>Set aside by the receiver (AMQP modified with undeliverable-here): only fetched by sequence number.</summary>
+    Deferred,
 }
 
 /// <summary>A message held by the emulator, with its broker state.</summary>
@@ -90,7 +102,11 @@ public sealed class QueuedMessage
         ExpiresAt = expiresAt;
     }
 
-    public IncomingMessage Message { get; }
+    /// <summary>The message; replaced (with changed application properties) when a receiver settles it with property changes.</summary>
+    public IncomingMessage Message { get; internal set; }
+
+    /// <summary>True once deferred: a lapsed or abandoned lock returns it to <see cref="MessageState.Deferred"/>, not to the queue.</summary>
+    public bool IsDeferred { get; internal set; }
 
     public string MessageId { get; }
 
@@ -309,7 +325,7 @@ public sealed class EmulatedQueue
             QueuedMessage? chosen = null;
             foreach (var candidate in _pending)
             {
-                if (candidate.State == MessageState.Locked || candidate.VisibleAt > now)
+                if (candidate.State is MessageState.Locked or MessageState.Deferred || candidate.VisibleAt > now)
                 {
                     continue;
                 }
@@ -417,7 +433,7 @@ public sealed class EmulatedQueue
             }
             else
             {
-                message.State = MessageState.Active;
+                message.State = message.IsDeferred ? MessageState.Deferred : MessageState.Active;
             }
             Pulse();
         }
@@ -449,6 +465,112 @@ public sealed class EmulatedQueue
             }
             return true;
         }
+    }
+
+    // Settlements by lock token, for AMQP receivers (the link's dispositions) and the management node. Each returns
+    // false, changing nothing, when the token no longer holds the message's lock (lapsed, settled): MessageLockLost.
+
+    /// <summary>The message <paramref name="lockToken"/> holds locked in this queue (not its dead letters), if any.</summary>
+    public bool TryGetLocked(Guid lockToken, out QueuedMessage message)
+    {
+        lock (_gate)
+        {
+            ReleaseLapsedLocks(_time.GetUtcNow());
+            message = _pending.FirstOrDefault(m => m.State == MessageState.Locked && m.LockToken == lockToken)!;
+            return message is not null;
+        }
+    }
+
+    /// <summary>Abandons as <see cref="TryAbandon(QueuedMessage, Guid, string)"/>, first merging <paramref name="propertiesToModify"/> into its application properties.</summary>
+    public bool TryAbandon(QueuedMessage message, Guid lockToken, string failure, IReadOnlyDictionary<string, object?>? propertiesToModify)
+    {
+        lock (_gate)
+        {
+            if (!HoldsLock(message, lockToken))
+            {
+                return false;
+            }
+            ModifyProperties(message, propertiesToModify);
+            Abandon(message, failure);
+            return true;
+        }
+    }
+
+    /// <summary>Moves a locked message to the dead letters with the receiver's reason and description (Service Bus's DeadLetterAsync).</summary>
+    public bool TryDeadLetter(QueuedMessage message, Guid lockToken, string? reason, string? description,
+        IReadOnlyDictionary<string, object?>? propertiesToModify = null)
+    {
+        lock (_gate)
+        {
+            if (!HoldsLock(message, lockToken))
+            {
+                return false;
+            }
+            ModifyProperties(message, propertiesToModify);
+            message.LockedUntil = null;
+            DeadLetter(message, reason!, description!);
+            Pulse();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Defers a locked message (Service Bus's DeferAsync): it stays in the queue, no receiver or trigger gets it again,
+    /// and only <see cref="TryLockDeferred"/> (receive by sequence number) fetches it.
+    /// </summary>
+    public bool TryDefer(QueuedMessage message, Guid lockToken, IReadOnlyDictionary<string, object?>? propertiesToModify = null)
+    {
+        lock (_gate)
+        {
+            if (!HoldsLock(message, lockToken))
+            {
+                return false;
+            }
+            ModifyProperties(message, propertiesToModify);
+            message.LockedUntil = null;
+            message.IsDeferred = true;
+            message.State = MessageState.Deferred;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Locks the deferred message with <paramref name="sequenceNumber"/> for the queue's LockDuration (receive deferred
+    /// by sequence number); settle it like any lock (<see cref="TryComplete"/>, <see cref="TryAbandon(QueuedMessage, Guid, string)"/> …).
+    /// False when no deferred message has that number.
+    /// </summary>
+    public bool TryLockDeferred(long sequenceNumber, out QueuedMessage message)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            ReleaseLapsedLocks(now);
+            message = _pending.FirstOrDefault(m => m.State == MessageState.Deferred && m.SequenceNumber == sequenceNumber)!;
+            if (message is null)
+            {
+                return false;
+            }
+            message.State = MessageState.Locked;
+            message.DeliveryCount++;
+            message.LockToken = Guid.NewGuid();
+            message.LockedUntil = now + Settings.LockDuration;
+            message.LapseFailure = "the receiver's lock expired";
+            return true;
+        }
+    }
+
+    private static void ModifyProperties(QueuedMessage message, IReadOnlyDictionary<string, object?>? changes)
+    {
+        if (changes is not { Count: > 0 })
+        {
+            return;
+        }
+        var merged = new Dictionary<string, object?>(message.Message.ApplicationProperties, StringComparer.Ordinal);
+        foreach (var (key, value) in changes)
+        {
+            merged[key] = value;
+        }
+        message.Message = message.Message with { ApplicationProperties = merged };
     }
 
     /// <summary>
@@ -579,6 +701,7 @@ public sealed class EmulatedQueue
                 RecentlyCompleted: _completed.Reverse().Take(100).Select(m => MessageSnapshot.Of(m, includeBodies)).ToList())
             {
                 Status = _status.ToString(),
+                Deferred = _pending.Count(m => m.State == MessageState.Deferred),
                 Faults = _faults,
                 DuplicateDeliveries = _duplicateDeliveries,
             };
@@ -659,6 +782,9 @@ public sealed record QueueSnapshot(
 {
     /// <summary>The queue's <see cref="EntityStatus"/>.</summary>
     public string Status { get; init; } = nameof(EntityStatus.Active);
+
+    /// <summary>Deferred messages (in <see cref="Messages"/> too, with state Deferred).</summary>
+    public int Deferred { get; init; }
 
     /// <summary>The queue's delivery fault drill.</summary>
     public DeliveryFaults Faults { get; init; } = DeliveryFaults.None;

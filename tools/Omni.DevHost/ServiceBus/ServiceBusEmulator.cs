@@ -38,8 +38,15 @@ public sealed class ServiceBusEmulator
     public ServiceBusEmulator(IEnumerable<QueueSettings> queues, TimeProvider time, TimeProvider? tokenTime = null)
     {
         _queues = queues.ToDictionary(q => q.Name, q => new EmulatedQueue(q, time), StringComparer.OrdinalIgnoreCase);
-        _sas = new SharedAccessSignatureValidator(KeyName, Key, tokenTime ?? time);
+        TokenTime = tokenTime ?? time;
+        _sas = new SharedAccessSignatureValidator(KeyName, Key, TokenTime);
     }
+
+    /// <summary>Checks SAS tokens for this namespace (the REST side's Authorization header, the AMQP side's $cbs put-token).</summary>
+    internal SharedAccessSignatureValidator TokenValidator => _sas;
+
+    /// <summary>The clock SAS expiry is checked against.</summary>
+    internal TimeProvider TokenTime { get; }
 
     public IReadOnlyCollection<EmulatedQueue> Queues => _queues.Values;
 
