@@ -73,7 +73,9 @@ public sealed class AmqpFront : IAsyncDisposable
             throw new PortInUseException(chosen, "--amqp-port");
         }
         logger.LogDebug("AMQP listening on 127.0.0.1:{Port}", chosen);
-        return new AmqpFront(host, serviceBus, chosen);
+        var front = new AmqpFront(host, serviceBus, chosen);
+        front.RegisterQueueNode(Management.ManagementNode.NodeName, (queue, deadLetter) => new Management.ManagementNode(queue, deadLetter));
+        return front;
     }
 
     /// <summary>
