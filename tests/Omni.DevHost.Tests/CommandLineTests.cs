@@ -32,6 +32,20 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal($"omni devhost: port {port} is in use (--port); stop the other process or pass --port <free port>", errors.TrimEnd());
     }
 
+    [Fact]
+    public async Task Run_AmqpPortInUse_PrintsOneLineNamingTheOptionAndExitsNonZero()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+
+        var (exitCode, output, errors) = await RunAsync("--port", "0", "--amqp-port", port.ToString(), "--app-root", _root, "--azurite-port", "0");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal("", output);
+        Assert.Equal($"omni devhost: port {port} is in use (--amqp-port); stop the other process or pass --amqp-port <free port>", errors.TrimEnd());
+    }
+
     private static async Task<(int ExitCode, string Output, string Errors)> RunAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")

@@ -94,6 +94,7 @@ public sealed class ProcessFaultDrillTests : IAsyncLifetime
         [
             "Omni DevHost",
             $"  devhost  {_server.BaseAddress} (functions at /api, Service Bus, /_devhost, /_sandbox)",
+            $"  amqp     Endpoint=sb://127.0.0.1:{_server.Amqp.Port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={ServiceBusEmulator.Key};UseDevelopmentEmulator=true (Service Bus SDKs)",
             $"  handler  port {_server.Handler.Port} (a free port, new on each restart)",
             $"  storage  Azurite {azurite.Version} started by the DevHost on port {azurite.TablePort}, tables in {Path.Combine(_root, "azurite")}",
             "  sandbox  no ACS events: the queues file has no acs-events queue (add it, or pass --acs-events webhook)",

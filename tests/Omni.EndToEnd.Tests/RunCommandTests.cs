@@ -24,7 +24,7 @@ public sealed class RunCommandTests
             RedirectStandardError = true,
             WorkingDirectory = TestPaths.RepositoryRoot,
         };
-        foreach (var arg in new[] { devHostDll, "--app-root", TestPaths.FunctionAppBuildOutput, "--port", port.ToString(),
+        foreach (var arg in new[] { devHostDll, "--app-root", TestPaths.FunctionAppBuildOutput, "--port", port.ToString(), "--amqp-port", "0",
                      "--azurite-port", azuritePort.ToString(), "--azurite-location", Directory.CreateTempSubdirectory("omni-azurite-").FullName })
         {
             start.ArgumentList.Add(arg);

@@ -16,6 +16,7 @@ internal static class DevHostBanner
         [
             "Omni DevHost",
             $"  devhost  {server.BaseAddress} (functions at /api, Service Bus, /_devhost, /_sandbox)",
+            $"  amqp     {server.Amqp.ConnectionString} (Service Bus SDKs)",
             $"  handler  port {server.Handler.Port?.ToString() ?? "(starting)"} (a free port, new on each restart)",
             $"  storage  {Storage(server.Storage, server.StorageConnectionString)}",
             acs.AcsEventsQueue is { } queue ? $"  sandbox  ACS events on queue {queue.Name}, as Event Grid delivers them in Azure (--acs-events queue)"

@@ -9,6 +9,12 @@ public sealed record DevHostOptions
     /// <summary>Port for the functions' HTTP routes, the Service Bus REST endpoint and the DevHost's own API; 0 picks a free one.</summary>
     public int Port { get; init; } = 7071;
 
+    /// <summary>
+    /// Port of the Service Bus AMQP listener on 127.0.0.1 (<see cref="Amqp.AmqpFront"/>), which the Service Bus SDKs use;
+    /// 0 (the default here, so test hosts never collide) picks a free one. The command's default is 5672 (<c>--amqp-port</c>).
+    /// </summary>
+    public int AmqpPort { get; init; }
+
     /// <summary>Azurite's Table port: an Azurite already listening there is used, otherwise one is started there. 0: a private in-memory Azurite on a free port.</summary>
     public int AzuriteTablePort { get; init; } = Storage.Azurite.DefaultTablePort;
 

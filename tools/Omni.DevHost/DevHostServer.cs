@@ -46,6 +46,9 @@ public sealed class DevHostServer : IAsyncDisposable
 
     public ServiceBusEmulator ServiceBus { get; }
 
+    /// <summary>The Service Bus AMQP listener in front of <see cref="ServiceBus"/>'s queues (the SDKs' protocol).</summary>
+    public Amqp.AmqpFront Amqp { get; private set; } = null!;
+
     public HandlerProcess Handler { get; }
 
     /// <summary>The sandbox ACS and Twilio providers at <c>/_sandbox/*</c>.</summary>
@@ -77,6 +80,10 @@ public sealed class DevHostServer : IAsyncDisposable
         if (options.Port != 0)
         {
             PortInUseException.ThrowIfInUse(options.Port, "--port");
+        }
+        if (options.AmqpPort != 0)
+        {
+            PortInUseException.ThrowIfInUse(options.AmqpPort, "--amqp-port");
         }
         var port = options.Port == 0 ? Azurite.FreeTcpPort() : options.Port;
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
@@ -223,6 +230,7 @@ public sealed class DevHostServer : IAsyncDisposable
             }
             try
             {
+                server.Amqp = Omni.DevHost.Amqp.AmqpFront.Start(serviceBus, options.AmqpPort, app.Services.GetRequiredService<ILoggerFactory>());
                 await handler.StartAsync(cancellationToken);
                 foreach (var function in triggers)
                 {
@@ -314,6 +322,10 @@ public sealed class DevHostServer : IAsyncDisposable
             return;
         }
         await _stopping.CancelAsync();
+        if (Amqp is not null)
+        {
+            await Amqp.DisposeAsync();
+        }
         await Task.WhenAll(_dispatchers);
         await Handler.DisposeAsync();
         await Sandbox.DisposeAsync();

@@ -15,6 +15,7 @@ internal static class DevHostProgram
                 Omni.DevHost — runs the function app locally like the Azure Functions host, with Service Bus emulated and Azurite for tables.
                   --app-root <dir>        function app folder (host.json + function folders + handler); default functions/bin/Debug/net10.0
                   --port <n>              port on 127.0.0.1 (default 7071)
+                  --amqp-port <n>         Service Bus AMQP port on 127.0.0.1 for the Service Bus SDKs (default 5672; 0 = a free port)
                   --azurite-port <n>      Azurite Table port: used if listening, started otherwise (default 10002; 0 = private in-memory)
                   --azurite-location <d>  where a started Azurite keeps data (default .azurite)
                   --storage <conn>        a Table Storage connection string to use instead of Azurite
@@ -48,6 +49,7 @@ internal static class DevHostProgram
         {
             AppRoot = Arg("--app-root") ?? RepoPath("functions", "bin", "Debug", "net10.0") ?? ".",
             Port = int.Parse(Arg("--port") ?? "7071"),
+            AmqpPort = int.Parse(Arg("--amqp-port") ?? Omni.DevHost.Amqp.AmqpFront.DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             AzuriteTablePort = int.Parse(Arg("--azurite-port") ?? "10002"),
             AzuriteLocation = Arg("--azurite-location") ?? RepoPath(".azurite") ?? ".azurite",
             StorageConnectionString = Arg("--storage"),

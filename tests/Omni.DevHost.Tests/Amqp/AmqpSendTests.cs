@@ -36,3 +36,110 @@ public class AmqpSendTests
         Assert.Equal(0.75, held.Message.ApplicationProperties["score"]);
     }
 }
+
+/// <summary>Batches, scheduling, duplicate detection and refusals, as the SDK meets them.</summary>
+public class AmqpSendRulesTests
+{
+    [Fact]
+    public async Task SendMessagesAsync_Batch_EnqueuesEveryMessageInOrderWithItsOwnProperties()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        await using var sender = fixture.Client.CreateSender("outbound");
+        using var batch = await sender.CreateMessageBatchAsync(AmqpFrontFixture.Bounded());
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.True(batch.TryAddMessage(new ServiceBusMessage($"body-{i}") { MessageId = $"b-{i}", ApplicationProperties = { ["index"] = i } }));
+        }
+
+        await sender.SendMessagesAsync(batch, AmqpFrontFixture.Bounded());
+
+        var held = fixture.Queue("outbound").Snapshot(includeBodies: true).Messages;
+        Assert.Equal(["b-1", "b-2", "b-3"], held.Select(m => m.MessageId));
+        Assert.Equal(["body-1", "body-2", "body-3"], held.Select(m => m.Body));
+        Assert.Equal([1, 2, 3], held.Select(m => m.ApplicationProperties["index"]));
+    }
+
+    [Fact]
+    public async Task ScheduleMessageAsync_ArrivesAtItsTimeNotBefore()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        await using var sender = fixture.Client.CreateSender("outbound");
+        await using var receiver = fixture.Client.CreateReceiver("outbound");
+        var at = DateTimeOffset.UtcNow.AddSeconds(3);
+
+        await sender.SendMessageAsync(new ServiceBusMessage("later") { MessageId = "s-1", ScheduledEnqueueTime = at }, AmqpFrontFixture.Bounded());
+
+        Assert.Equal(1, fixture.Queue("outbound").Snapshot(false).Scheduled);
+        var early = await receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(1), AmqpFrontFixture.Bounded());
+        Assert.Null(early);
+        var message = await receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(15), AmqpFrontFixture.Bounded());
+        Assert.NotNull(message);
+        Assert.True(DateTimeOffset.UtcNow >= at.AddMilliseconds(-5), "delivered before its scheduled time");
+        Assert.Equal("later", message.Body.ToString());
+        Assert.Equal(at.ToUnixTimeSeconds(), message.ScheduledEnqueueTime.ToUnixTimeSeconds());
+    }
+
+    [Fact]
+    public async Task SendMessageAsync_SameMessageIdTwice_TheDuplicateIsDropped()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        await using var sender = fixture.Client.CreateSender("outbound");
+
+        await sender.SendMessageAsync(new ServiceBusMessage("first") { MessageId = "dup-1" }, AmqpFrontFixture.Bounded());
+        await sender.SendMessageAsync(new ServiceBusMessage("second") { MessageId = "dup-1" }, AmqpFrontFixture.Bounded());
+
+        var snapshot = fixture.Queue("outbound").Snapshot(includeBodies: true);
+        Assert.Equal("first", Assert.Single(snapshot.Messages).Body);
+        Assert.Equal(1, snapshot.Duplicates);
+    }
+
+    [Fact]
+    public async Task SendMessageAsync_WrongKey_ThrowsUnauthorizedAccessException()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        var wrongKey = Convert.ToBase64String(Encoding.UTF8.GetBytes("not-the-devhost-key-not-the-devhost-key"));
+        await using var client = AmqpFrontFixture.NewClient(fixture.Front.ConnectionString.Replace(ServiceBusEmulator.Key, wrongKey));
+        await using var sender = client.CreateSender("outbound");
+
+        var error = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => sender.SendMessageAsync(new ServiceBusMessage("x"), AmqpFrontFixture.Bounded()));
+
+        Assert.Contains("signature", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(fixture.Queue("outbound").Snapshot(false).Messages);
+    }
+
+    [Fact]
+    public async Task SendMessageAsync_UnknownQueue_FailsWithEntityNotFound()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        await using var sender = fixture.Client.CreateSender("nowhere");
+
+        var error = await Assert.ThrowsAsync<ServiceBusException>(() => sender.SendMessageAsync(new ServiceBusMessage("x"), AmqpFrontFixture.Bounded()));
+
+        Assert.Equal(ServiceBusFailureReason.MessagingEntityNotFound, error.Reason);
+    }
+
+    [Fact]
+    public async Task SendMessageAsync_ToATopicSubscriptionPath_FailsFastSayingItIsNotSupported()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        await using var receiver = fixture.Client.CreateReceiver("outbound", "all");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(20), AmqpFrontFixture.Bounded()));
+
+        Assert.Contains("not supported", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}: it waited instead of failing");
+    }
+
+    [Fact]
+    public async Task AcceptNextSessionAsync_FailsFastSayingSessionsAreNotSupported()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => fixture.Client.AcceptNextSessionAsync("outbound", cancellationToken: AmqpFrontFixture.Bounded()));
+
+        Assert.Contains("Sessions are not supported", error.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}: it waited instead of failing");
+    }
+}

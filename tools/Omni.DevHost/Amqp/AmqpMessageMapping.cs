@@ -193,9 +193,9 @@ public static class AmqpMessageMapping
     /// <summary>An AMQP application property value as the queue keeps it (the SDK's described types as their .NET values).</summary>
     public static object? FromAmqpValue(object? value) => value switch
     {
-        DescribedValue { Descriptor: Symbol d, Value: long ticks } when d == DateTimeOffsetDescriptor => new DateTimeOffset(ticks, TimeSpan.Zero),
-        DescribedValue { Descriptor: Symbol d, Value: long ticks } when d == TimeSpanDescriptor => new TimeSpan(ticks),
-        DescribedValue { Descriptor: Symbol d, Value: string uri } when d == UriDescriptor => new Uri(uri, UriKind.RelativeOrAbsolute),
+        DescribedValue { Descriptor: Symbol d, Value: long ticks } when (string)d == DateTimeOffsetDescriptor => new DateTimeOffset(ticks, TimeSpan.Zero),
+        DescribedValue { Descriptor: Symbol d, Value: long ticks } when (string)d == TimeSpanDescriptor => new TimeSpan(ticks),
+        DescribedValue { Descriptor: Symbol d, Value: string uri } when (string)d == UriDescriptor => new Uri(uri, UriKind.RelativeOrAbsolute),
         Symbol symbol => symbol.ToString(),
         _ => value,
     };

@@ -176,7 +176,7 @@ internal sealed class QueueReceiverEndpoint : LinkEndpoint
                     ? _queue.TrySettleDeadLetter(SequenceOf(queued), lockToken, complete: true)
                     : _queue.TryComplete(queued, lockToken);
                 break;
-            case Rejected rejected when rejected.Error?.Condition == AmqpErrors.DeadLetter:
+            case Rejected rejected when (string?)rejected.Error?.Condition == AmqpErrors.DeadLetter:
                 if (_deadLetter)
                 {
                     unsupported = "A message in the dead-letter sub-queue cannot be dead-lettered again.";
@@ -219,7 +219,8 @@ internal sealed class QueueReceiverEndpoint : LinkEndpoint
         }
         else if (settled)
         {
-            _link.DisposeMessage(context.Message, state, true);
+            // The client's own outcome settles it, except that a rejected outcome back means failure to the SDK.
+            _link.DisposeMessage(context.Message, state is Rejected ? new Accepted() : state, true);
         }
         else
         {
@@ -260,7 +261,7 @@ internal sealed class DeliveryTagHandler : global::Amqp.Handler.IHandler
 /// <summary>Service Bus's AMQP error conditions.</summary>
 internal static class AmqpErrors
 {
-    public static readonly Symbol DeadLetter = "com.microsoft:dead-letter";
-    public static readonly Symbol MessageLockLost = "com.microsoft:message-lock-lost";
-    public static readonly Symbol EntityDisabled = "com.microsoft:entity-disabled";
+    public const string DeadLetter = "com.microsoft:dead-letter";
+    public const string MessageLockLost = "com.microsoft:message-lock-lost";
+    public const string EntityDisabled = "com.microsoft:entity-disabled";
 }
