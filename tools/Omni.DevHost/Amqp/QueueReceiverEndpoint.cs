@@ -61,6 +61,9 @@ internal sealed class QueueReceiverEndpoint : LinkEndpoint
 
     private async Task PumpAsync()
     {
+        // One wait on _wake at a time: a wait abandoned when the queue's change won would take the next credit's
+        // signal, and with no credit left the pump would sleep until the client drained.
+        Task? woken = null;
         try
         {
             while (!_closed.IsCancellationRequested)
@@ -87,7 +90,12 @@ internal sealed class QueueReceiverEndpoint : LinkEndpoint
                 }
                 var wait = _queue.NextDueIn() is { } due && due < Poll ? due + TimeSpan.FromMilliseconds(5) : Poll;
                 var change = HasCredit() ? _queue.WaitForChangeAsync(wait, _closed.Token) : Task.Delay(Timeout.Infinite, _closed.Token);
-                await Task.WhenAny(_wake.WaitAsync(_closed.Token), change);
+                woken ??= _wake.WaitAsync(_closed.Token);
+                await Task.WhenAny(woken, change);
+                if (woken.IsCompleted)
+                {
+                    woken = null;
+                }
             }
         }
         catch (OperationCanceledException)
