@@ -149,3 +149,29 @@ public class AmqpReceiveTests
         Assert.Equal(1, fixture.Queue("outbound").CompletedCount);
     }
 }
+
+/// <summary>Deferral over the receive link: the message stays, set aside for a fetch by sequence number.</summary>
+public class AmqpDeferTests
+{
+    [Fact]
+    public async Task DeferMessageAsync_KeepsItDeferred_NotRedelivered_AndFetchableBySequenceNumber()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        var queue = fixture.Queue("outbound");
+        queue.Enqueue(new IncomingMessage { Body = "later"u8.ToArray(), MessageId = "d-1" });
+        await using var receiver = fixture.Client.CreateReceiver("outbound");
+
+        var message = await receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(10), AmqpFrontFixture.Bounded());
+        Assert.NotNull(message);
+        await receiver.DeferMessageAsync(message, new Dictionary<string, object> { ["deferredBy"] = "test" }, AmqpFrontFixture.Bounded());
+        var again = await receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(1), AmqpFrontFixture.Bounded());
+
+        Assert.Null(again);
+        Assert.Equal(1, queue.Snapshot(false).Deferred);
+        Assert.True(queue.TryLockDeferred(message.SequenceNumber, out var deferred));
+        Assert.Equal("d-1", deferred.MessageId);
+        Assert.Equal("test", deferred.Message.ApplicationProperties["deferredBy"]);
+        Assert.True(queue.TryAbandon(deferred, deferred.LockToken, "not yet"));
+        Assert.Equal(1, queue.Snapshot(false).Deferred);
+    }
+}

@@ -60,7 +60,7 @@ public class AmqpSendRulesTests
     }
 
     [Fact]
-    public async Task ScheduleMessageAsync_ArrivesAtItsTimeNotBefore()
+    public async Task SendMessageAsync_WithScheduledEnqueueTime_ArrivesAtItsTimeNotBefore()
     {
         await using var fixture = new AmqpFrontFixture();
         await using var sender = fixture.Client.CreateSender("outbound");
