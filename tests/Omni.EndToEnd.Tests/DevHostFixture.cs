@@ -18,6 +18,9 @@ public class DevHostFixture : IAsyncLifetime
     /// <summary>How far this DevHost shifts the clock (its <c>--clock</c>); none by default.</summary>
     protected virtual TimeSpan ClockOffset => TimeSpan.Zero;
 
+    /// <summary>App settings this DevHost's handler gets besides the tests' defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
+
     public DevHostServer Server { get; private set; } = null!;
 
     /// <summary>Sends the function key, as an app calling Omni does; anonymous routes (webhooks) ignore it.</summary>
@@ -39,7 +42,7 @@ public class DevHostFixture : IAsyncLifetime
             AcsEvents = AcsEvents,
             ClockOffset = ClockOffset,
             // Short escalation deadlines so the escalation scenario runs in seconds.
-            HandlerEnvironment = new Dictionary<string, string> { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
+            HandlerEnvironment = new Dictionary<string, string>(Settings) { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
         }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
         Server.Keys.AddTo(Http);
         Server.Keys.AddTo(AdminHttp, admin: true);
