@@ -129,6 +129,23 @@ public class AmqpReceiveTests
     }
 
     [Fact]
+    public async Task ReceiveMessageAsync_AfterSeveralEmptyReceives_StillGetsTheNextMessageAtOnce()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        await using var receiver = fixture.Client.CreateReceiver("outbound");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Null(await receiver.ReceiveMessageAsync(TimeSpan.FromMilliseconds(300), AmqpFrontFixture.Bounded()));
+        }
+        fixture.Queue("outbound").Enqueue(new IncomingMessage { Body = "late"u8.ToArray(), MessageId = "m-5" });
+
+        var message = await receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(10), AmqpFrontFixture.Bounded());
+
+        Assert.NotNull(message);
+        Assert.Equal("m-5", message.MessageId);
+    }
+
+    [Fact]
     public async Task CompleteMessageAsync_AfterTheLockExpired_FailsWithMessageLockLost_AndTheMessageIsRedelivered()
     {
         await using var fixture = new AmqpFrontFixture(QueueSettings.Default("outbound") with { LockDuration = TimeSpan.FromSeconds(1) });

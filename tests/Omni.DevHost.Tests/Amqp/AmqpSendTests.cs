@@ -80,6 +80,26 @@ public class AmqpSendRulesTests
     }
 
     [Fact]
+    public async Task SendMessageAsync_AmqpValueBody_ComesBackAsTheSameValueSection()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        await using var sender = fixture.Client.CreateSender("outbound");
+        await using var receiver = fixture.Client.CreateReceiver("outbound");
+        var annotated = new global::Azure.Core.Amqp.AmqpAnnotatedMessage(global::Azure.Core.Amqp.AmqpMessageBody.FromValue("a value body"));
+        annotated.Properties.MessageId = new global::Azure.Core.Amqp.AmqpMessageId("v-1");
+
+        await sender.SendMessageAsync(new ServiceBusMessage(annotated), AmqpFrontFixture.Bounded());
+        var received = await receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(10), AmqpFrontFixture.Bounded());
+
+        Assert.NotNull(received);
+        Assert.Equal(global::Azure.Core.Amqp.AmqpMessageBodyType.Value, received.GetRawAmqpMessage().Body.BodyType);
+        Assert.True(received.GetRawAmqpMessage().Body.TryGetValue(out var value));
+        Assert.Equal("a value body", value);
+        // What the queue (and so a trigger) holds as the body bytes: the string's UTF-8.
+        Assert.Equal("a value body", fixture.Queue("outbound").Snapshot(includeBodies: true).Messages.Single().Body);
+    }
+
+    [Fact]
     public async Task SendMessageAsync_SameMessageIdTwice_TheDuplicateIsDropped()
     {
         await using var fixture = new AmqpFrontFixture();
@@ -129,6 +149,25 @@ public class AmqpSendRulesTests
 
         Assert.Contains("not supported", error.Message, StringComparison.OrdinalIgnoreCase);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}: it waited instead of failing");
+    }
+
+    [Fact]
+    public async Task SendMessageAsync_InATransaction_FailsFastSayingTransactionsAreNotSupported()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        await using var sender = fixture.Client.CreateSender("outbound");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            using var scope = new System.Transactions.TransactionScope(System.Transactions.TransactionScopeAsyncFlowOption.Enabled);
+            await sender.SendMessageAsync(new ServiceBusMessage("in a transaction"), AmqpFrontFixture.Bounded());
+            scope.Complete();
+        });
+
+        Assert.Contains("Transactions are not supported", error.ToString(), StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}: it waited instead of failing");
+        Assert.Empty(fixture.Queue("outbound").Snapshot(false).Messages);
     }
 
     [Fact]

@@ -20,12 +20,14 @@ public sealed class AmqpFront : IAsyncDisposable
 
     private readonly ContainerHost _host;
     private readonly ServiceBusEmulator _serviceBus;
+    private readonly CbsNode _cbs;
     private int _closed;
 
-    private AmqpFront(ContainerHost host, ServiceBusEmulator serviceBus, int port)
+    private AmqpFront(ContainerHost host, ServiceBusEmulator serviceBus, CbsNode cbs, int port)
     {
         _host = host;
         _serviceBus = serviceBus;
+        _cbs = cbs;
         Port = port;
     }
 
@@ -64,7 +66,8 @@ public sealed class AmqpFront : IAsyncDisposable
                 replyTarget.Address = attach.LinkName;
             }
             var address = attach.Role ? (attach.Source as global::Amqp.Framing.Source)?.Address : (attach.Target as global::Amqp.Framing.Target)?.Address;
-            return address is null ? null : EntityPath(address);
+            // Never null: the host would cast a coordinator target (transactions) to Target; the link processor refuses it.
+            return EntityPath(address);
         };
         var cbs = new CbsNode(serviceBus.TokenValidator, serviceBus.TokenTime);
         host.RegisterRequestProcessor(CbsNode.Address, cbs);
@@ -79,7 +82,7 @@ public sealed class AmqpFront : IAsyncDisposable
             throw new PortInUseException(chosen, "--amqp-port");
         }
         logger.LogDebug("AMQP listening on 127.0.0.1:{Port}", chosen);
-        var front = new AmqpFront(host, serviceBus, chosen);
+        var front = new AmqpFront(host, serviceBus, cbs, chosen);
         front.RegisterQueueNode(Management.ManagementNode.NodeName, (queue, deadLetter) => new Management.ManagementNode(queue, deadLetter));
         return front;
     }
@@ -87,7 +90,8 @@ public sealed class AmqpFront : IAsyncDisposable
     /// <summary>
     /// Registers a request/response node on every queue, at "{queue}/{node}" (e.g. <c>$management</c>, which the SDK
     /// opens at "/{queue}/$management"), and on each dead-letter sub-queue at "{queue}/$DeadLetterQueue/{node}".
-    /// The factory gets the queue and whether the node is the dead-letter sub-queue's. Nodes need no $cbs token here.
+    /// The factory gets the queue and whether the node is the dead-letter sub-queue's. The front does not check a
+    /// $cbs token for a node's links; a node checks its requests with <see cref="Authorize"/> if it wants to.
     /// </summary>
     public void RegisterQueueNode(string node, Func<EmulatedQueue, bool, IRequestProcessor> factory)
     {
@@ -97,6 +101,12 @@ public sealed class AmqpFront : IAsyncDisposable
             _host.RegisterRequestProcessor($"{queue.Name}/$DeadLetterQueue/{node}", factory(queue, true));
         }
     }
+
+    /// <summary>
+    /// Null when a token put on <paramref name="connection"/>'s $cbs node (or SASL PLAIN) covers <paramref name="entityPath"/>
+    /// (e.g. "outbound/$management"); otherwise why not, for an amqp:unauthorized-access answer.
+    /// </summary>
+    public string? Authorize(Connection connection, string entityPath) => _cbs.Authorize(connection, entityPath);
 
     /// <summary>An AMQP address as an entity path: "sb://host/outbound/" and "/outbound" both give "outbound".</summary>
     internal static string EntityPath(string? address)

@@ -27,7 +27,7 @@ internal sealed class QueueReceiverEndpoint : LinkEndpoint
     private readonly ListenerLink _link;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Message, (QueuedMessage Queued, Guid LockToken)> _unsettled = new(ReferenceEqualityComparer.Instance);
-    private readonly SemaphoreSlim _wake = new(0);
+    private TaskCompletionSource _wake = NewSignal();
     private readonly CancellationTokenSource _closed = new();
     private readonly object _gate = new();
     private int _credit;
@@ -47,27 +47,31 @@ internal sealed class QueueReceiverEndpoint : LinkEndpoint
     {
         lock (_gate)
         {
-            _credit = flowContext.Messages > 0 ? _credit + flowContext.Messages : flowContext.Messages < 0 ? 0 : _credit;
+            // Mirrors the link's own count, which a flow that adds nothing resets to zero.
+            _credit = flowContext.Messages > 0 ? _credit + flowContext.Messages : 0;
         }
-        _wake.Release();
+        Wake();
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
 
     public override void OnLinkClosed(ListenerLink link, Error error)
     {
         // Locks outlive the link, as in Service Bus: they lapse at the lock duration or are settled by lock token.
         _closed.Cancel();
-        _wake.Release();
+        Wake();
     }
 
     private async Task PumpAsync()
     {
-        // One wait on _wake at a time: a wait abandoned when the queue's change won would take the next credit's
-        // signal, and with no credit left the pump would sleep until the client drained.
-        Task? woken = null;
         try
         {
             while (!_closed.IsCancellationRequested)
             {
+                // Taken before looking at the credit, so a flow arriving meanwhile is not missed.
+                var woken = Volatile.Read(ref _wake).Task;
                 if (TakeCredit())
                 {
                     if (TryTake(out var queued))
@@ -89,13 +93,8 @@ internal sealed class QueueReceiverEndpoint : LinkEndpoint
                     _link.CompleteDrain();
                 }
                 var wait = _queue.NextDueIn() is { } due && due < Poll ? due + TimeSpan.FromMilliseconds(5) : Poll;
-                var change = HasCredit() ? _queue.WaitForChangeAsync(wait, _closed.Token) : Task.Delay(Timeout.Infinite, _closed.Token);
-                woken ??= _wake.WaitAsync(_closed.Token);
+                var change = HasCredit() ? _queue.WaitForChangeAsync(wait, _closed.Token) : woken;
                 await Task.WhenAny(woken, change);
-                if (woken.IsCompleted)
-                {
-                    woken = null;
-                }
             }
         }
         catch (OperationCanceledException)
