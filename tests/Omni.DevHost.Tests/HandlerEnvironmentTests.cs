@@ -73,4 +73,17 @@ public sealed class HandlerEnvironmentTests : IDisposable
         var error = Assert.Throws<InvalidOperationException>(() => HandlerEnvironment.ReadLocalSettings(_settings));
         Assert.Contains(_settings, error.Message);
     }
+
+    [Theory]
+    [InlineData("AzureWebJobs.SendAppEvent.Disabled", "true", true)]
+    [InlineData("AzureWebJobs.SendAppEvent.Disabled", "1", true)]
+    [InlineData("AzureWebJobs__SendAppEvent__Disabled", "True", true)]
+    [InlineData("AzureWebJobs.SendAppEvent.Disabled", "false", false)]
+    [InlineData("AzureWebJobs.SendSms.Disabled", "true", false)]
+    public void IsFunctionDisabled_ReadsTheHostsSwitchForThatFunction(string key, string value, bool disabled)
+    {
+        var env = new Dictionary<string, string> { [key] = value };
+
+        Assert.Equal(disabled, HandlerEnvironment.IsFunctionDisabled(env, "SendAppEvent"));
+    }
 }

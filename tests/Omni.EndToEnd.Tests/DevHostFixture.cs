@@ -21,6 +21,9 @@ public class DevHostFixture : IAsyncLifetime
     /// <summary>Whether this DevHost simulates App Service authentication in Entra ID mode (its <c>--entra</c>).</summary>
     protected virtual bool EntraId => false;
 
+    /// <summary>App settings this DevHost's handler gets besides the tests' defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
+
     public DevHostServer Server { get; private set; } = null!;
 
     /// <summary>Every line the handler wrote (stdout and stderr, as the DevHost relays them), for the log scan.</summary>
@@ -49,7 +52,7 @@ public class DevHostFixture : IAsyncLifetime
             ClockOffset = ClockOffset,
             EntraId = EntraId,
             // Short escalation deadlines so the escalation scenario runs in seconds.
-            HandlerEnvironment = new Dictionary<string, string> { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
+            HandlerEnvironment = new Dictionary<string, string>(Settings) { ["Routing__EscalateAfterCritical"] = EscalateAfterCritical.ToString("c") },
         }, logging => logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true)
             .AddProvider(HandlerOutput).AddFilter<HandlerOutputCapture>(null, LogLevel.Trace));
         Server.Keys.AddTo(Http);

@@ -249,6 +249,12 @@ public sealed class DevHostServer : IAsyncDisposable
                 await handler.StartAsync(cancellationToken);
                 foreach (var function in triggers)
                 {
+                    if (HandlerEnvironment.IsFunctionDisabled(environment, function.Name))
+                    {
+                        logger.LogWarning("Function {Function} is disabled (AzureWebJobs.{Function}.Disabled): queue {Queue} is not delivered to it.",
+                            function.Name, function.Name, function.Trigger.QueueName);
+                        continue;
+                    }
                     var dispatcher = new TriggerDispatcher(function, serviceBus.GetQueue(function.Trigger.QueueName!)!, handler, manifest.Host,
                         handlerClient, time, app.Services.GetRequiredService<ILoggerFactory>());
                     server._dispatchers.Add(Task.Run(() => dispatcher.RunAsync(server._stopping.Token), CancellationToken.None));

@@ -180,6 +180,44 @@ public sealed class MessagesApiTests : IClassFixture<AzuriteFixture>, IDisposabl
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>The .NET and JavaScript Service Bus snippets in docs/messages.md send the same body, which the API accepts, under a valid id.</summary>
+    [Fact]
+    public async Task DocsServiceBusSnippets_SendAnAcceptedBody_UnderAValidMessageId()
+    {
+        var docs = await File.ReadAllTextAsync(Path.Combine(Omni.DevHost.DevHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!, "docs", "messages.md"));
+        var section = docs[docs.IndexOf("### From a backend with the Service Bus SDK", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("\n### ", 1, StringComparison.Ordinal)];
+        var blocks = System.Text.RegularExpressions.Regex.Matches(section, "```(csharp|js)\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        static string Body(string code)
+        {
+            var start = code.IndexOf("{ \"contactId\"", StringComparison.Ordinal);
+            var depth = 0;
+            for (var i = start; i < code.Length; i++)
+            {
+                depth += code[i] switch { '{' => 1, '}' => -1, _ => 0 };
+                if (depth == 0)
+                {
+                    return code[start..(i + 1)];
+                }
+            }
+            throw new InvalidOperationException("Unbalanced braces in the snippet.");
+        }
+        static string MessageId(string code) =>
+            System.Text.RegularExpressions.Regex.Match(code, "(?:MessageId = |messageId: )\"([^\"]+)\"").Groups[1].Value;
+
+        var dotnet = Body(blocks["csharp"]);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(dotnet), JsonNode.Parse(Body(blocks["js"]))), "The two snippets send different bodies.");
+        Assert.Equal(MessageId(blocks["csharp"]), MessageId(blocks["js"]));
+        Assert.True(Omni.Core.Messages.MessageRequestValidator.IsValidId(MessageId(blocks["csharp"])));
+        var put = await _http.PutAsync("/api/contacts/ada-lovelace", Json($$"""{ "addresses": { "email": { "value": "{{Guid.NewGuid():N}}@example.com" } } }"""));
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+
+        var response = await PostAsync(dotnet);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task SameIdempotencyKey_DifferentBody_Is409()
     {

@@ -50,8 +50,8 @@ public sealed class AmqpFront : IAsyncDisposable
         var host = new ContainerHost(new Address($"amqp://127.0.0.1:{chosen}"));
         var listener = host.Listeners[0];
         // The SDKs open with the anonymous "MSSBCBS" mechanism and then put a token on $cbs for every entity.
-        listener.SASL.EnableMechanism((global::Amqp.Types.Symbol)"MSSBCBS", SaslProfile.Anonymous);
-        listener.SASL.EnableAnonymousMechanism = true;
+        listener.SASL.EnableMechanism((global::Amqp.Types.Symbol)"MSSBCBS", new AnonymousHeaderFirstProfile("MSSBCBS"));
+        listener.SASL.EnableMechanism((global::Amqp.Types.Symbol)"ANONYMOUS", new AnonymousHeaderFirstProfile("ANONYMOUS"));
         // Other AMQP clients may sign in with the key name and key instead (authorized for every entity).
         listener.SASL.EnablePlainMechanism(ServiceBusEmulator.KeyName, ServiceBusEmulator.Key);
         listener.HandlerFactory = _ => DeliveryTagHandler.Instance;
@@ -59,6 +59,12 @@ public sealed class AmqpFront : IAsyncDisposable
         // Request nodes are found by the address without "sb://host/" and slashes: "$cbs", "outbound/$management".
         host.AddressResolver = (_, attach) =>
         {
+            // The JS SDK's $cbs receiver names its reply-to only as the link name, with an empty target; the container
+            // routes responses by the target address, so give it that name (else no response link, and a crash).
+            if (attach.Role && attach.Target is global::Amqp.Framing.Target { Address: null } replyTarget)
+            {
+                replyTarget.Address = attach.LinkName;
+            }
             var address = attach.Role ? (attach.Source as global::Amqp.Framing.Source)?.Address : (attach.Target as global::Amqp.Framing.Target)?.Address;
             // Never null: the host would cast a coordinator target (transactions) to Target; the link processor refuses it.
             return EntityPath(address);
@@ -76,7 +82,9 @@ public sealed class AmqpFront : IAsyncDisposable
             throw new PortInUseException(chosen, "--amqp-port");
         }
         logger.LogDebug("AMQP listening on 127.0.0.1:{Port}", chosen);
-        return new AmqpFront(host, serviceBus, cbs, chosen);
+        var front = new AmqpFront(host, serviceBus, cbs, chosen);
+        front.RegisterQueueNode(Management.ManagementNode.NodeName, (queue, deadLetter) => new Management.ManagementNode(queue, deadLetter));
+        return front;
     }
 
     /// <summary>

@@ -44,6 +44,22 @@ public static class HandlerEnvironment
     }
 
     /// <summary>The <c>Values</c> of a local.settings.json; an absent file is no settings.</summary>
+    /// <summary>
+    /// The Functions host's switch <c>AzureWebJobs.{name}.Disabled</c> = true (or 1): the function's trigger is not
+    /// started. Also read as <c>AzureWebJobs__{name}__Disabled</c>, the form environment variables allow everywhere.
+    /// </summary>
+    public static bool IsFunctionDisabled(IReadOnlyDictionary<string, string> environment, string function)
+    {
+        foreach (var key in new[] { $"AzureWebJobs.{function}.Disabled", $"AzureWebJobs__{function}__Disabled" })
+        {
+            if (environment.FirstOrDefault(e => string.Equals(e.Key, key, StringComparison.OrdinalIgnoreCase)).Value is { } value)
+            {
+                return value.Trim() is "1" || string.Equals(value.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        return false;
+    }
+
     public static IReadOnlyDictionary<string, string> ReadLocalSettings(string? path)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -176,7 +176,7 @@ public enum EnqueueOutcome
 /// abandon makes it visible again with DeliveryCount+1 on the next lock; the delivery that reaches MaxDeliveryCount
 /// and fails dead-letters it; expired messages are dead-lettered (or dropped) instead of delivered.
 /// </summary>
-public sealed class EmulatedQueue
+public sealed partial class EmulatedQueue
 {
     private const int CompletedHistory = 10_000;
 
