@@ -205,8 +205,8 @@ public sealed class EndpointFuzzTests : IClassFixture<AzuriteFixture>, IAsyncLif
         "webhook-acs" => Webhook("ACS", "/api/webhooks/acs", [], AcsBody, _ => [new("X-Omni-Secret", AcsSecret)])
             .Append(new FuzzCase("ACS: OPTIONS without origin", HttpMethod.Options, "/api/webhooks/acs", () => null, 400, FuzzCase.Problem,
                 [new("X-Omni-Secret", AcsSecret)]))
-            .Append(new FuzzCase("ACS: OPTIONS without secret", HttpMethod.Options, "/api/webhooks/acs", () => null, 401, FuzzCase.Problem,
-                [new("WebHook-Request-Origin", "eventgrid.azure.net")])),
+            .Append(new FuzzCase("ACS: OPTIONS with a wrong secret", HttpMethod.Options, "/api/webhooks/acs", () => null, 401, FuzzCase.Problem,
+                [new("WebHook-Request-Origin", "eventgrid.azure.net"), new("X-Omni-Secret", "wrong-" + AcsSecret)])),
         "webhook-twilio" => Webhook("Twilio", "/api/webhooks/twilio", [new("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")], "Body=hi&From=%2B1", sign: null, mediaType: "application/x-www-form-urlencoded")
             .Concat(Webhook("Twilio JSON", "/api/webhooks/twilio", [new("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")], """{"MessageSid":"SM1"}""", sign: null))
             .Concat(TwilioSignedGarbage()),
