@@ -72,6 +72,41 @@ public class AmqpPlainClientTests
         }
     }
 
+    [Fact]
+    public async Task AnonymousWithoutAToken_ManagementRequestIsAnswered401()
+    {
+        await using var fixture = new AmqpFrontFixture();
+        await fixture.Client.CreateSender("outbound").SendMessageAsync(new global::Azure.Messaging.ServiceBus.ServiceBusMessage("peek me"), AmqpFrontFixture.Bounded());
+        var factory = new ConnectionFactory();
+        factory.SASL.Profile = global::Amqp.Sasl.SaslProfile.Anonymous;
+        var connection = await factory.CreateAsync(new Address($"amqp://127.0.0.1:{fixture.Front.Port}"));
+        try
+        {
+            var session = new Session(connection);
+            var requests = new SenderLink(session, "mgmt-sender", "outbound/$management");
+            var replies = new ReceiverLink(session, "mgmt-receiver",
+                new Attach { Source = new Source { Address = "outbound/$management" }, Target = new Target { Address = "peeker-replies" } }, null);
+            replies.SetCredit(1);
+            var request = new Message(new global::Amqp.Types.Map { ["from-sequence-number"] = 0L, ["message-count"] = 1 })
+            {
+                Properties = new Properties { MessageId = "req-1", ReplyTo = "peeker-replies" },
+                ApplicationProperties = new ApplicationProperties { ["operation"] = "com.microsoft:peek-message" },
+            };
+
+            await requests.SendAsync(request);
+            var response = await replies.ReceiveAsync(AmqpFrontFixture.Timeout);
+
+            Assert.NotNull(response);
+            Assert.Equal(401, response.ApplicationProperties["statusCode"]);
+            Assert.Equal("amqp:unauthorized-access", (string)(global::Amqp.Types.Symbol)response.ApplicationProperties["errorCondition"]);
+            Assert.False(response.Body is global::Amqp.Types.Map { Count: > 0 }, "the refusal carries no messages");
+        }
+        finally
+        {
+            await connection.CloseAsync();
+        }
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         using var bound = new CancellationTokenSource(AmqpFrontFixture.Timeout);

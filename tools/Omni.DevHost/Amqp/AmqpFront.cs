@@ -83,7 +83,7 @@ public sealed class AmqpFront : IAsyncDisposable
         }
         logger.LogDebug("AMQP listening on 127.0.0.1:{Port}", chosen);
         var front = new AmqpFront(host, serviceBus, cbs, chosen);
-        front.RegisterQueueNode(Management.ManagementNode.NodeName, (queue, deadLetter) => new Management.ManagementNode(queue, deadLetter));
+        front.RegisterQueueNode(Management.ManagementNode.NodeName, (queue, deadLetter) => new Management.ManagementNode(queue, deadLetter, front.Authorize));
         return front;
     }
 
@@ -91,7 +91,7 @@ public sealed class AmqpFront : IAsyncDisposable
     /// Registers a request/response node on every queue, at "{queue}/{node}" (e.g. <c>$management</c>, which the SDK
     /// opens at "/{queue}/$management"), and on each dead-letter sub-queue at "{queue}/$DeadLetterQueue/{node}".
     /// The factory gets the queue and whether the node is the dead-letter sub-queue's. The front does not check a
-    /// $cbs token for a node's links; a node checks its requests with <see cref="Authorize"/> if it wants to.
+    /// $cbs token for a node's links; a node checks its requests with <see cref="Authorize"/> (the management node does).
     /// </summary>
     public void RegisterQueueNode(string node, Func<EmulatedQueue, bool, IRequestProcessor> factory)
     {

@@ -17,12 +17,19 @@ public sealed class ManagementNode : IRequestProcessor
 {
     private readonly EmulatedQueue _queue;
     private readonly bool _deadLetter;
+    private readonly Func<Connection, string, string?>? _authorize;
 
-    public ManagementNode(EmulatedQueue queue, bool deadLetter)
+    /// <param name="authorize">Null when the connection's $cbs token (or SASL PLAIN) covers the node's path, else why not;
+    /// null: every request is answered (unit tests of the operations).</param>
+    public ManagementNode(EmulatedQueue queue, bool deadLetter, Func<Connection, string, string?>? authorize = null)
     {
         _queue = queue;
         _deadLetter = deadLetter;
+        _authorize = authorize;
     }
+
+    /// <summary>The node's entity path, as a $cbs token's audience names it.</summary>
+    public string Path => _deadLetter ? $"{_queue.Name}/$DeadLetterQueue/{NodeName}" : $"{_queue.Name}/{NodeName}";
 
     /// <summary>The node's name under each queue and dead-letter sub-queue (<see cref="AmqpFront.RegisterQueueNode"/>).</summary>
     public const string NodeName = "$management";
@@ -34,6 +41,15 @@ public sealed class ManagementNode : IRequestProcessor
         // The container dispatches even when no response link matches the request's reply-to (it rejects the request).
         if (context.ResponseLink is null)
         {
+            return;
+        }
+        if (_authorize?.Invoke(context.Link.Session.Connection, Path) is { } denied)
+        {
+            // As Service Bus answers a management request without a valid token: 401, amqp:unauthorized-access.
+            var refusal = Answer(401, denied, new Map(), "amqp:unauthorized-access");
+            refusal.ApplicationProperties["com.microsoft:tracking-id"] =
+                context.Message.ApplicationProperties?["com.microsoft:tracking-id"] as string ?? Guid.NewGuid().ToString();
+            context.Complete(refusal);
             return;
         }
         context.Complete(Handle(context.Message));
