@@ -109,7 +109,7 @@ public static class PublishedApp
 {
     public const string Variable = "OMNI_AOT_APP";
 
-    /// <summary>The trait of the tests that need the published app; <c>./omni test</c> leaves them to <c>./omni aot-smoke</c>.</summary>
+    /// <summary>The trait of the tests that need the published app; <c>./omni test</c> runs them after publishing (also alone: <c>./omni aot-smoke</c>).</summary>
     public const string Category = "Aot";
 
     private static readonly Lazy<Task<string>> Root = new(ResolveAsync);
